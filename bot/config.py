@@ -1,0 +1,173 @@
+"""Settings, read once from the environment or ``.env`` by the composition root.
+
+Every value is validated here so that a wrong one stops the program at start with one line
+naming the variable (see :func:`load_settings`). Nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///data/svodka.sqlite3"
+
+
+class FeedSpec(BaseModel):
+    """One entry of ``FEEDS``: ``URL [| rubric [| tag tag …]]``."""
+
+    url: str
+    rubric: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, entry: str) -> FeedSpec:
+        parts = [p.strip() for p in entry.split("|")]
+        url = parts[0]
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"feed {url!r} is not an http(s) URL")
+        rubric = parts[1] if len(parts) > 1 and parts[1] else None
+        tags = tuple(t.lstrip("#") for t in parts[2].split()) if len(parts) > 2 else ()
+        return cls(url=url, rubric=rubric, tags=tuple(t for t in tags if t))
+
+
+def _split_list(value: Any, separators: str) -> Any:
+    if isinstance(value, str):
+        for sep in separators[1:]:
+            value = value.replace(sep, separators[0])
+        return [item.strip() for item in value.split(separators[0]) if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; the README and ``.env.example`` list them all."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_timezone: str = "Asia/Almaty"
+    digest_time: time = time(9, 0)
+    inbox_dir: Path = Path("data/inbox")
+    feeds: Annotated[list[FeedSpec], NoDecode] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    # Telegram's send limits, paced together by the delivery worker.
+    rate_global_per_second: float = Field(25.0, gt=0, le=1000)
+    rate_chat_per_second: float = Field(1.0, gt=0, le=30)
+    rate_group_per_minute: float = Field(20.0, gt=0, le=60)
+
+    summary_chars: int = Field(300, ge=60, le=3000)
+    digest_max_items: int = Field(30, ge=1, le=200)
+    digest_send_empty: bool = False
+    feed_interval_seconds: int = Field(600, ge=30, le=86400)
+    throttle_seconds: float = Field(1.0, ge=0, le=60)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        token = value.get_secret_value()
+        head, _, tail = token.partition(":")
+        if not head.isdigit() or not tail:
+            raise ValueError("expected the token from @BotFather, like 123456:ABC-DEF…")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST/DB")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> Any:
+        return _split_list(value, ", ;")
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _feeds(cls, value: Any) -> Any:
+        items = _split_list(value, "\n;")
+        if isinstance(items, list):
+            return [FeedSpec.parse(i) if isinstance(i, str) else i for i in items]
+        return items
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; expected e.g. Asia/Almaty") from None
+        return value
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _digest_time(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_hhmm(value)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file for ``sqlite:///PATH`` URLs, else ``None``."""
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return None
+
+
+def parse_hhmm(value: str) -> time:
+    """``"9:05"`` → ``time(9, 5)``; raises ``ValueError`` with a readable message."""
+    hours, sep, minutes = value.strip().partition(":")
+    if sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
+        h, m = int(hours), int(minutes)
+        if 0 <= h < 24 and 0 <= m < 60:
+            return time(h, m)
+    raise ValueError(f"expected HH:MM between 00:00 and 23:59, got {value!r}")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; a wrong value raises :class:`ConfigError` with one readable line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise ConfigError("bad setting " + "; ".join(problems)) from None

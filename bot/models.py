@@ -1,0 +1,87 @@
+"""Plain data passed between the rooms: parse → store → serve → digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A hashtag or rubric: ``key`` identifies it, ``display`` is how it was written.
+
+    ``display`` carries no leading ``#``. ``count`` is filled by queries that count articles.
+    """
+
+    key: str
+    display: str
+    count: int = 0
+
+
+@dataclass(slots=True)
+class Article:
+    """One news article after parsing and cleaning.
+
+    ``lead`` is the first real sentence of the lead paragraph (captions, datelines and the
+    carrying outlet's attribution removed); ``brief`` is the cleaned lead shortened to the
+    summary length; ``summary`` is the headline plus ``brief``. ``body`` holds the cleaned
+    paragraphs (the lead paragraph first) without caption, "read also" lines or author.
+    """
+
+    title: str
+    published: datetime  # timezone-aware, UTC
+    lead: str
+    brief: str
+    body: tuple[str, ...] = ()
+    rubric: str | None = None
+    tags: tuple[str, ...] = ()  # hashtags as written, without '#'
+    url: str | None = None
+    author: str | None = None
+    source: str | None = None  # file name, feed URL or other origin
+    date_only: bool = True  # the source gave a date without a time of day
+    id: int | None = None  # set once stored
+    ingested_at: datetime | None = None
+
+    @property
+    def summary(self) -> str:
+        return f"{self.title}\n{self.brief}" if self.brief else self.title
+
+    @property
+    def date(self) -> str:
+        """``YYYY-MM-DD`` for date-only sources, full ISO 8601 in UTC otherwise."""
+        if self.date_only:
+            return self.published.date().isoformat()
+        return self.published.astimezone(UTC).isoformat()
+
+    @property
+    def all_tags(self) -> tuple[str, ...]:
+        """Hashtags and the rubric (the rubric is a tag too), as written."""
+        return (*self.tags, self.rubric) if self.rubric else self.tags
+
+
+@dataclass(slots=True)
+class Chat:
+    """A Telegram chat the bot serves, with its digest settings.
+
+    ``timezone`` and ``digest_time`` are ``None`` while the chat uses the defaults.
+    """
+
+    id: int
+    type: str = "private"  # private, group, supergroup, channel
+    title: str | None = None
+    language: str | None = None
+    timezone: str | None = None
+    digest_time: time | None = None
+    paused: bool = False
+    active: bool = True
+    next_digest_at: datetime | None = None  # UTC
+    digest_cursor: int = 0  # highest article id already sent in a digest
+    subscriptions: list[Tag] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of articles and the cursor of the next (older) page, if any."""
+
+    articles: list[Article]
+    next_cursor: str | None

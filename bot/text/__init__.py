@@ -1,0 +1,1 @@
+"""Pure text work: the article format, cleaning, summaries and tags. No I/O here."""
