@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.storage.articles import ArticleRepo
+from bot.config import Settings
+from bot.errors import StorageError
+from bot.storage.articles import ArticleRepo, IngestResult
 from bot.storage.chats import ChatRepo
 from bot.storage.db import Database
 
@@ -29,4 +31,12 @@ class Storage:
         await self.db.close()
 
 
-__all__ = ["ArticleRepo", "ChatRepo", "Database", "Storage"]
+async def open_storage(settings: Settings) -> Storage:
+    """Open the database ``DATABASE_URL`` names (a SQLite file by default)."""
+    path = settings.sqlite_path
+    if path is None:
+        raise StorageError(f"DATABASE_URL: unsupported database {settings.database_url!r}")
+    return await Storage.open(path)
+
+
+__all__ = ["ArticleRepo", "IngestResult", "ChatRepo", "Database", "Storage", "open_storage"]
