@@ -1,0 +1,194 @@
+"""Admin feed commands: ``/feeds``, ``/addfeed URL [rubric] [#tag …]``, ``/rmfeed N``,
+``/pausefeed N``, ``/resumefeed N``.
+
+Only the ``ADMIN_IDS`` get through this router; for anyone else the commands fall through
+to the routers after it as unknown ones. A feed is named by its number in ``/feeds`` or by
+its URL.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from bot.errors import SourceError
+from bot.render import escape, link, split_messages
+from bot.sources.feeds import NotAFeedError
+from bot.sources.manage import add_feed
+from bot.storage import Feed, Storage
+
+router = Router(name=__name__)
+
+
+class BotAdmin(Filter):
+    """Lets through messages from the users listed in ``ADMIN_IDS``."""
+
+    async def __call__(self, message: Message, settings: Settings) -> bool:
+        user = message.from_user
+        return user is not None and user.id in settings.admin_ids
+
+
+router.message.filter(BotAdmin())
+
+
+def parse_addfeed_args(args: str | None) -> tuple[str, str | None, tuple[str, ...]] | None:
+    """``"URL Новости Казахстана #Алматы"`` → ``(URL, "Новости Казахстана", ("Алматы",))``."""
+    words = (args or "").split()
+    if not words:
+        return None
+    url, rest = words[0], words[1:]
+    tags = tuple(w.lstrip("#") for w in rest if w.startswith("#") and w.lstrip("#"))
+    rubric = " ".join(w for w in rest if not w.startswith("#")) or None
+    return url, rubric, tags
+
+
+@router.message(Command("feeds"))
+async def list_feeds(message: Message, store: Storage, settings: Settings) -> None:
+    feeds = await store.feeds.all()
+    if not feeds:
+        await message.answer(_("feeds.empty"))
+        return
+    zone = ZoneInfo(settings.default_timezone)
+    parts = [_("feeds.header").format(count=len(feeds))]
+    parts += [_render_feed(feed, zone) for feed in feeds]
+    parts.append(_("feeds.hint"))
+    for text in split_messages(parts):
+        await message.answer(text, disable_web_page_preview=True)
+
+
+def _render_feed(feed: Feed, zone: ZoneInfo) -> str:
+    if feed.paused:
+        icon = "⏸"
+    elif feed.last_error:
+        icon = "⚠️"
+    elif feed.last_ok_at is None:
+        icon = "🕓"
+    else:
+        icon = "✅"
+    name = link(feed.url, feed.title) or escape(feed.name)
+    lines = [f"{icon} <b>{feed.id}.</b> {name}"]
+    labels = [escape(feed.rubric)] if feed.rubric else []
+    labels += [escape("#" + tag) for tag in feed.tags]
+    if labels:
+        lines.append(_("feeds.labels").format(labels=", ".join(labels)))
+    if feed.last_polled_at is None:
+        lines.append(_("feeds.never_polled"))
+    else:
+        lines.append(
+            _("feeds.stats").format(
+                polled=_when(feed.last_polled_at, zone), items=feed.items_ingested
+            )
+        )
+    if feed.paused:
+        lines.append(_("feeds.paused_note"))
+    else:
+        lines.append(_("feeds.next").format(next=_when(feed.next_poll_at, zone)))
+    if feed.last_error:
+        lines.append(
+            _("feeds.error").format(count=feed.error_count, error=escape(feed.last_error))
+        )
+    return "\n".join(lines)
+
+
+def _when(timestamp: int, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(timestamp, zone).strftime("%d.%m %H:%M")
+
+
+@router.message(Command("addfeed"))
+async def add(
+    message: Message, command: CommandObject, store: Storage, settings: Settings
+) -> None:
+    parsed = parse_addfeed_args(command.args)
+    if parsed is None:
+        await message.answer(_("feeds.usage_add"))
+        return
+    url, rubric, tags = parsed
+    progress = await message.answer(_("feeds.checking").format(url=escape(url)))
+    try:
+        added = await add_feed(
+            store,
+            url,
+            rubric=rubric,
+            tags=tags,
+            interval_s=settings.feed_interval_seconds,
+            zone=ZoneInfo(settings.default_timezone),
+            summary_chars=settings.summary_chars,
+        )
+    except NotAFeedError as exc:
+        text = _not_a_feed_text(url, exc)
+    except SourceError as exc:
+        text = _("feeds.fetch_failed").format(url=escape(url), reason=escape(str(exc)))
+    else:
+        feed = added.feed
+        if not added.created:
+            text = _("feeds.exists").format(id=feed.id, name=escape(feed.name))
+        else:
+            minutes = max(settings.feed_interval_seconds, feed.ttl_s or 0) // 60
+            text = _("feeds.added").format(
+                id=feed.id,
+                name=escape(feed.name),
+                added=added.result.added,
+                minutes=minutes,
+            )
+    await progress.edit_text(text, disable_web_page_preview=True)
+
+
+def _not_a_feed_text(url: str, error: NotAFeedError) -> str:
+    if error.kind == "address":
+        return _("feeds.usage_add")
+    if error.kind == "page" and error.found:
+        return _("feeds.page_names_feed").format(url=escape(url), found=escape(error.found))
+    if error.kind == "page":
+        return _("feeds.page").format(url=escape(url))
+    if error.kind == "empty":
+        return _("feeds.empty_answer").format(url=escape(url))
+    return _("feeds.not_a_feed").format(url=escape(url), reason=escape(str(error)))
+
+
+@router.message(Command("rmfeed"))
+async def remove(
+    message: Message, command: CommandObject, store: Storage, settings: Settings
+) -> None:
+    feed = await _feed_or_answer(message, command, store)
+    if feed is None:
+        return
+    await store.feeds.remove(feed.id)
+    text = _("feeds.removed").format(id=feed.id, name=escape(feed.name))
+    if any(spec.url == feed.url for spec in settings.feeds):
+        text += "\n" + _("feeds.removed_configured")
+    await message.answer(text, disable_web_page_preview=True)
+
+
+@router.message(Command("pausefeed"))
+async def pause(message: Message, command: CommandObject, store: Storage) -> None:
+    feed = await _feed_or_answer(message, command, store)
+    if feed is not None:
+        await store.feeds.set_paused(feed.id, True, now=int(time.time()))
+        await message.answer(_("feeds.paused").format(id=feed.id, name=escape(feed.name)))
+
+
+@router.message(Command("resumefeed"))
+async def resume(message: Message, command: CommandObject, store: Storage) -> None:
+    feed = await _feed_or_answer(message, command, store)
+    if feed is not None:
+        await store.feeds.set_paused(feed.id, False, now=int(time.time()))
+        await message.answer(_("feeds.resumed").format(id=feed.id, name=escape(feed.name)))
+
+
+async def _feed_or_answer(message: Message, command: CommandObject, store: Storage) -> Feed | None:
+    """The feed the command names, or None after telling the admin what was wrong."""
+    ref = (command.args or "").strip()
+    if not ref:
+        await message.answer(_("feeds.usage_ref").format(command=command.command))
+        return None
+    feed = await store.feeds.find(ref)
+    if feed is None:
+        await message.answer(_("feeds.not_found").format(ref=escape(ref)))
+    return feed
