@@ -1,0 +1,172 @@
+"""Sentences, shortening and the summary shown to readers.
+
+Sentence splitting is razdel's; it runs lazily and only as far as the summary needs,
+because it is the most expensive step of ingesting an article.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from razdel import sentenize
+
+if TYPE_CHECKING:
+    from bot.models import Article
+
+__all__ = ["ELLIPSIS", "first_sentence", "sentences", "shorten", "summarize", "summary_html"]
+
+ELLIPSIS = "…"
+# Marks sentences left out after whole ones: "Первое. …". Appended rather than put in
+# place of the full stop, so the kept sentences stay exactly as written.
+MORE = " " + ELLIPSIS
+_AFTER_STOP = re.compile(r"([.!?…][\"'»”)\]]*\s+[\"'«„(\[]?)([^\W\d_])")
+_WINDOW = 120  # context razdel needs past the summary length to judge the last boundary
+_STOPS = ".!?…"
+_CLOSING = "\"'»”“’)]"
+_DELIMITERS = ".!?…;"
+_TRAILING_JUNK = re.compile(r"[\s,;:\-–—(«„\"'\[/]+$")
+
+
+def _shadow(text: str) -> str:
+    """Uppercase letters that follow a full stop, so razdel splits an all-lowercase text."""
+
+    def upper(match: re.Match[str]) -> str:
+        letter = match[2].upper()
+        return match[1] + (letter if len(letter) == 1 else match[2])
+
+    return _AFTER_STOP.sub(upper, text)
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    probe = _shadow(text) if text.islower() else text
+    for span in sentenize(probe):
+        if span.stop > span.start:
+            yield span.start, span.stop
+
+
+def sentences(text: str) -> Iterator[str]:
+    """Yield the sentences of ``text`` in order, lazily."""
+    for start, stop in _spans(text):
+        sentence = text[start:stop].strip()
+        if sentence:
+            yield sentence
+
+
+def _is_real(sentence: str) -> bool:
+    return any(char.isalpha() for char in sentence)
+
+
+def first_sentence(text: str) -> str:
+    """Return the first sentence of ``text`` that has words in it, or ``""``."""
+    return next((s for s in sentences(text) if _is_real(s)), "")
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    """Cut ``text`` at a word boundary so that it and ``…`` fit in ``limit`` characters."""
+    if limit < 1:
+        return ""
+    room = limit - len(ELLIPSIS)
+    head = text[: room + 1]
+    cut = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+    if cut <= 0:
+        return ELLIPSIS
+    return _TRAILING_JUNK.sub("", head[:cut]) + ELLIPSIS
+
+
+def shorten(text: str, limit: int) -> str:
+    """Fit ``text`` into ``limit`` characters without cutting a word.
+
+    Whole sentences are kept while they fit, followed by `` …``; when not even the first
+    one fits, the text is cut after a word and ends with ``…``. A single word longer than
+    ``limit`` gives just ``…``.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    kept = _whole_sentences(text, limit - len(MORE))
+    if kept:
+        return kept + MORE
+    # The first sentence fits only without the mark: keep it whole rather than cut it.
+    return _whole_sentences(text, limit) or _cut_at_word(text, limit)
+
+
+def _whole_sentences(text: str, limit: int) -> str:
+    """The longest run of whole leading sentences that fits in ``limit``, or ``""``."""
+    end = 0
+    for _start, stop in _spans(text):
+        if stop > limit:
+            break
+        end = stop
+    return text[:end].rstrip()
+
+
+def _one_sentence(text: str) -> bool:
+    """True when no sentence can end before the final punctuation: razdel is not needed."""
+    body = text.rstrip(_CLOSING).rstrip(_STOPS + _CLOSING)
+    return not any(char in body for char in _DELIMITERS)
+
+
+def _lead_span(paragraph: str, limit: int) -> tuple[int, int, int]:
+    """Find the lead sentence and the end of the whole sentences that fit in ``limit``.
+
+    Returns ``(lead_start, lead_stop, end)``; razdel sees at most ``limit + _WINDOW``
+    characters unless the lead itself is longer than that.
+    """
+    window = paragraph[: limit + _WINDOW]
+    truncated = len(window) < len(paragraph)
+    spans: Iterable[tuple[int, int]]
+    # The window may cut its last sentence short, so that one is not trusted.
+    spans = list(_spans(window))[:-1] if truncated else _spans(window)
+    lead_start = lead_stop = end = -1
+    for start, stop in spans:
+        if lead_start < 0:
+            if not _is_real(window[start:stop]):
+                continue
+            lead_start, lead_stop = start, stop
+        if stop - lead_start > limit:
+            break
+        end = stop
+        if len(paragraph) - lead_start <= limit:
+            break  # the rest fits: no need to split it further
+    if lead_start < 0 and truncated:
+        for start, stop in _spans(paragraph):
+            if _is_real(paragraph[start:stop]):
+                return start, stop, stop
+    return lead_start, lead_stop, end
+
+
+def summarize(paragraph: str, limit: int = 300) -> tuple[str, str]:
+    """Return ``(lead, brief)`` of a cleaned lead paragraph.
+
+    ``lead`` is the first sentence with words in it; ``brief`` is the paragraph from the
+    lead on, cut to whole sentences that fit in ``limit`` and then marked `` …`` — at least
+    the lead, which is cut at a word with ``…`` when it alone is too long.
+    """
+    paragraph = paragraph.strip()
+    if not paragraph:
+        return "", ""
+    if _one_sentence(paragraph):
+        if not _is_real(paragraph):
+            return "", ""
+        return paragraph, paragraph if len(paragraph) <= limit else _cut_at_word(paragraph, limit)
+    lead_start, lead_stop, end = _lead_span(paragraph, limit - len(MORE))
+    if lead_start < 0:
+        return "", ""
+    lead = paragraph[lead_start:lead_stop].strip()
+    rest = paragraph[lead_start:]
+    if len(rest) <= limit:
+        return lead, rest
+    if len(lead) > limit:
+        return lead, _cut_at_word(lead, limit)
+    if end < lead_stop:  # the lead fits, but not with the mark after it
+        return lead, lead
+    return lead, paragraph[lead_start:end].rstrip() + MORE
+
+
+def summary_html(article: Article) -> str:
+    """``<b>headline</b>`` and the brief on the next line, escaped for Telegram HTML."""
+    title = f"<b>{html.escape(article.title)}</b>"
+    return f"{title}\n{html.escape(article.brief)}" if article.brief else title
