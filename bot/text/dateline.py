@@ -41,6 +41,7 @@ class _Forms(NamedTuple):
     paren: re.Pattern[str]
     agency_first: re.Pattern[str]
     city_generic: re.Pattern[str]
+    city_date: re.Pattern[str]
 
 
 def _compile(lowercase_text: bool) -> _Forms:
@@ -86,6 +87,14 @@ def _compile(lowercase_text: bool) -> _Forms:
             """,
             flags,
         ),
+        # "Токио, 4 апреля. Землетрясение…": city and date alone, no agency named.
+        city_date=re.compile(
+            rf"""
+            (?P<city>{cities}) {_SEP}(?P<date>{_DATE}) (?P<agency>) (?P<end>\s*(?:\.|(?<=\.))\s+)
+            (?={initial}|[«"„])
+            """,
+            flags,
+        ),
     )
 
 
@@ -120,7 +129,7 @@ def _known(agency: str) -> bool:
 def _valid(match: re.Match[str], form: re.Pattern[str], forms: _Forms) -> bool:
     groups = match.groupdict()
     agency = match["agency"]
-    if form is forms.city_agency:
+    if form is forms.city_agency or form is forms.city_date:
         return True
     if form is forms.city_slash:
         return any(char.isalpha() for char in agency)
@@ -147,7 +156,7 @@ def _candidates(head: str, forms: _Forms) -> list[re.Pattern[str]]:
         candidates.append(forms.paren)
     candidates.extend(agency_first)
     if any(char.isdigit() for char in head[:80]):
-        candidates.append(forms.city_generic)
+        candidates.extend((forms.city_generic, forms.city_date))
     return candidates
 
 
@@ -168,5 +177,5 @@ def split_dateline(paragraph: str) -> Dateline:
         if rest and not lowercase_text and rest[0].islower():
             rest = rest[0].upper() + rest[1:]
         agency = _CORR.sub("", match["agency"].strip())
-        return Dateline(agency, rest)
+        return Dateline(agency or None, rest)
     return Dateline(None, text)

@@ -82,7 +82,6 @@ def test_dateline_in_lowercase_is_removed(dateline: str, agency: str) -> None:
     [
         "Москва, 5 мая, стала первым городом страны с бесплатным транспортом.",
         "Москва. Власти утвердили план строительства новых школ.",
-        "Москва, 5 мая. Мэр Собянин — открыл парк после реконструкции.",
         "Алматы в среду накрыл сильный снегопад.",
         "ТАСС — крупнейшее информационное агентство страны.",
         "Об этом сообщает ТАСС.",
@@ -97,6 +96,20 @@ def test_dateline_in_lowercase_is_removed(dateline: str, agency: str) -> None:
 def test_sentence_that_merely_names_a_city_or_agency_is_kept(text: str) -> None:
     assert split_dateline(text) == (None, text)
     assert clean_lead(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("Москва, 5 мая. Мэр Собянин — открыл парк.", "Мэр Собянин — открыл парк."),
+        ("Токио, 4 апреля. Произошло землетрясение.", "Произошло землетрясение."),
+        ("Астана, 3 марта 2026 года. Министр выступил.", "Министр выступил."),
+        ("Астана, 3 марта 2026 г. Министр выступил.", "Министр выступил."),
+        ("токио, 4 апреля. произошло землетрясение.", "произошло землетрясение."),
+    ],
+)
+def test_city_and_date_alone_are_a_dateline_without_agency(text: str, rest: str) -> None:
+    assert split_dateline(text) == (None, rest)
 
 
 def test_lowercase_start_after_dateline_is_capitalised() -> None:
