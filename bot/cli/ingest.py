@@ -36,9 +36,7 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or - for stdin")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="parse and report, store nothing"
-    )
+    parser.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object per article on stdout"
     )

@@ -45,10 +45,8 @@ async def run_latest(args: argparse.Namespace, settings: Settings) -> int:
         if args.tag is not None and await storage.articles.tag(args.tag) is None:
             suggestions = await storage.articles.suggest_tags(args.tag)
             hint = ", ".join(telegram_hashtag(t.display) for t in suggestions)
-            print(
-                f"svodka latest: no tag {args.tag!r}" + (f"; did you mean {hint}?" if hint else ""),
-                file=sys.stderr,
-            )
+            suffix = f"; did you mean {hint}?" if hint else ""
+            print(f"svodka latest: no tag {args.tag!r}{suffix}", file=sys.stderr)
             return 1
         page = await storage.articles.latest(
             (args.tag,) if args.tag is not None else (), limit=args.n
@@ -77,8 +75,11 @@ async def run_tags(args: argparse.Namespace, settings: Settings) -> int:
         await storage.close()
     for tag in tags:
         if args.json:
-            print(json.dumps({"tag": tag.display, "key": tag.key, "count": tag.count},
-                             ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"tag": tag.display, "key": tag.key, "count": tag.count}, ensure_ascii=False
+                )
+            )
         else:
             print(f"{tag.count:>7}  {telegram_hashtag(tag.display)}")
     return 0

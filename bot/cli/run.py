@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
 from bot.config import Settings
 
 
@@ -26,6 +24,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    # Imported here so that the other subcommands start without loading aiogram.
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.runtime import run_polling
 
     try:

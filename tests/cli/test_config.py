@@ -1,0 +1,114 @@
+"""Settings: defaults, parsing, and one clear line for a wrong value."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import FeedSpec, load_settings, parse_hhmm
+from bot.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Settings come only from what each test sets: no .env, no inherited variables."""
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "BOT_TOKEN",
+        "DATABASE_URL",
+        "ADMIN_IDS",
+        "FEEDS",
+        "DIGEST_TIME",
+        "DEFAULT_TIMEZONE",
+        "LOG_LEVEL",
+        "TELEGRAM_API_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    settings = load_settings()
+    assert settings.bot_token is None
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.database_url == "sqlite:///data/svodka.sqlite3"
+    assert settings.sqlite_path == Path("data/svodka.sqlite3")
+    assert settings.default_timezone == "Asia/Almaty"
+    assert settings.digest_time == time(9, 0)
+    assert settings.rate_global_per_second == 25
+    assert settings.summary_chars == 300
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DIGEST_TIME", "25:00", "DIGEST_TIME: expected HH:MM"),
+        ("DIGEST_TIME", "9", "DIGEST_TIME: expected HH:MM"),
+        ("DEFAULT_TIMEZONE", "Asia/Atlantis", "DEFAULT_TIMEZONE: unknown time zone"),
+        ("ADMIN_IDS", "12,abc", "ADMIN_IDS:"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: expected sqlite:///PATH"),
+        ("TELEGRAM_API_URL", "localhost:8081", "TELEGRAM_API_URL: expected an http(s) URL"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL: expected DEBUG"),
+        ("RATE_GLOBAL_PER_SECOND", "5000", "RATE_GLOBAL_PER_SECOND:"),
+        ("BOT_TOKEN", "not-a-token", "BOT_TOKEN: expected the token from @BotFather"),
+        ("FEEDS", "ftp://feeds.example/rss", "FEEDS:"),
+    ],
+)
+def test_a_wrong_value_names_the_variable_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_the_token_never_shows_in_errors_or_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "123456:VERY-SECRET-TOKEN"
+    monkeypatch.setenv("BOT_TOKEN", secret)
+    monkeypatch.setenv("DIGEST_TIME", "99:99")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert secret not in str(caught.value)
+    monkeypatch.setenv("DIGEST_TIME", "08:30")
+    settings = load_settings()
+    assert secret not in repr(settings)
+    assert secret not in str(settings.model_dump())
+    assert settings.bot_token is not None
+    assert settings.bot_token.get_secret_value() == secret
+
+
+def test_lists_are_read_from_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_IDS", "101, 202;303")
+    monkeypatch.setenv(
+        "FEEDS", "https://a.example/rss | Политика | Казахстан #Выборы\nhttps://b.example/atom"
+    )
+    settings = load_settings()
+    assert settings.admin_ids == [101, 202, 303]
+    assert settings.feeds == [
+        FeedSpec(url="https://a.example/rss", rubric="Политика", tags=("Казахстан", "Выборы")),
+        FeedSpec(url="https://b.example/atom"),
+    ]
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DIGEST_TIME=07:15\nADMIN_IDS=5\n", encoding="utf-8")
+    settings = load_settings()
+    assert settings.digest_time == time(7, 15)
+    assert settings.admin_ids == [5]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("9:05", time(9, 5)), ("00:00", time(0, 0)), ("23:59", time(23, 59))]
+)
+def test_hhmm_accepts_clock_times(text: str, expected: time) -> None:
+    assert parse_hhmm(text) == expected
+
+
+@pytest.mark.parametrize("text", ["24:00", "12:60", "12", "12:5", "ab:cd", "-1:00", ""])
+def test_hhmm_rejects_anything_else(text: str) -> None:
+    with pytest.raises(ValueError, match="HH:MM"):
+        parse_hhmm(text)
