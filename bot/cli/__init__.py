@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     try:
         result = args.func(args, settings)
-        if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
             result = asyncio.run(result)
     except SvodkaError as exc:
         print(f"svodka: {exc}", file=sys.stderr)

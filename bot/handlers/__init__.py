@@ -1,0 +1,46 @@
+"""Handler routers, one per topic; :func:`get_routers` gives them in dispatch order."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def get_routers() -> list[Router]:
+    """Every router, in the order the dispatcher tries them.
+
+    1. service events first, so a migration or membership change is never taken for chatter;
+    2. admin and feature commands (each matches only its own commands and buttons);
+    3. the error handlers (they observe errors only, so their place does not matter);
+    4. the catch-all hints last, for whatever nothing else wanted.
+    """
+    from bot.handlers import (
+        admin,
+        chat_events,
+        digest,
+        errors,
+        fallback,
+        feeds,
+        latest,
+        read,
+        search,
+        settings,
+        start,
+        subscriptions,
+        tags,
+    )
+
+    return [
+        chat_events.router,
+        admin.router,
+        feeds.router,
+        start.router,
+        subscriptions.router,
+        tags.router,
+        latest.router,
+        search.router,
+        read.router,
+        settings.router,
+        digest.router,
+        errors.router,
+        fallback.router,
+    ]

@@ -1,0 +1,129 @@
+"""Bot administrators' commands (``ADMIN_IDS``): ``/stats`` and ``/ingest``.
+
+Other users get the ordinary unknown-command hint: the router filter lets only admins in.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, Filter
+from aiogram.types import Message, User
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from bot.errors import ArticleFormatError
+from bot.models import Article
+from bot.render import escape, shorten
+from bot.sources.jsonl import read_jsonl
+from bot.storage import Storage
+from bot.text import parse_article
+
+logger = logging.getLogger(__name__)
+
+router = Router(name=__name__)
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
+MAX_ERRORS_SHOWN = 20
+
+
+class IsBotAdmin(Filter):
+    """The sender is one of ``ADMIN_IDS``."""
+
+    async def __call__(self, message: Message, settings: Settings) -> bool:
+        user: User | None = message.from_user
+        return user is not None and user.id in settings.admin_ids
+
+
+router.message.filter(IsBotAdmin())
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "—"
+
+
+@router.message(Command("stats"))
+async def stats(message: Message, store: Storage) -> None:
+    s = await store.chats.stats()
+    await message.answer(
+        _("stats.text").format(
+            chats=s.chats,
+            active=s.active_chats,
+            private=s.private_chats,
+            groups=s.group_chats,
+            subscriptions=s.subscriptions,
+            articles=s.articles,
+            tags=s.tags,
+            last_ingest=_when(s.last_ingest_at),
+            last_run=_when(s.last_run_started_at),
+            last_run_finished=_when(s.last_run_finished_at),
+            sent=s.last_run_sent,
+            run_failed=s.last_run_failed,
+            pending=s.outbox_pending,
+            failed=s.outbox_failed,
+        )
+    )
+
+
+async def _articles_from(
+    message: Message, bot: Bot, settings: Settings
+) -> tuple[list[Article | ArticleFormatError], str] | None:
+    """Articles in the replied-to message (text or document), with the source name."""
+    target = message.reply_to_message
+    if target is None:
+        return None
+    if target.document is not None:
+        name = target.document.file_name or f"document-{target.message_id}.txt"
+        if (target.document.file_size or 0) > MAX_DOCUMENT_BYTES:
+            return [ArticleFormatError(name, 1, "file is larger than 20 MB")], name
+        buffer = io.BytesIO()
+        await bot.download(target.document, destination=buffer)
+        data = buffer.getvalue()
+    elif target.text:
+        name = f"message-{target.message_id}.txt"
+        data = target.text.encode("utf-8")
+    else:
+        return None
+    if name.lower().endswith(".jsonl"):
+        return list(
+            read_jsonl(data.splitlines(), name, summary_chars=settings.summary_chars)
+        ), name
+    try:
+        return [parse_article(data, name, summary_chars=settings.summary_chars)], name
+    except ArticleFormatError as exc:
+        return [exc], name
+
+
+@router.message(Command("ingest"))
+async def ingest(message: Message, bot: Bot, store: Storage, settings: Settings) -> None:
+    found = await _articles_from(message, bot, settings)
+    if found is None:
+        await message.answer(_("ingest.usage"))
+        return
+    results, name = found
+    articles = [r for r in results if isinstance(r, Article)]
+    errors = [r for r in results if isinstance(r, ArticleFormatError)]
+    lines = []
+    if articles:
+        stored = await store.articles.upsert_many(articles)
+        logger.info(
+            "ingested %s from Telegram: %d new, %d updated, %d unchanged",
+            name,
+            stored.added,
+            stored.updated,
+            stored.unchanged,
+        )
+        lines.append(
+            _("ingest.done").format(
+                added=stored.added, updated=stored.updated, unchanged=stored.unchanged
+            )
+        )
+        if len(articles) == 1:
+            lines.append(f"<b>{escape(shorten(articles[0].title, 200))}</b>")
+    if errors:
+        shown = "\n".join(escape(str(e)) for e in errors[:MAX_ERRORS_SHOWN])
+        lines.append(_("ingest.failed").format(count=len(errors), errors=f"<code>{shown}</code>"))
+    await message.answer("\n\n".join(lines))

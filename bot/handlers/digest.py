@@ -1,0 +1,75 @@
+"""``/digest``: the digest on demand, and the "more" button that pages through a digest.
+
+``/digest`` enqueues exactly what the chat would get next, through the same outbox as the
+daily run (so it is paced and survives a restart); the articles it sends are not repeated
+in the next daily digest, whose time stays as it was.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from bot.digest.planner import Planner
+from bot.digest.render import DigestPage, render_digest, without_more
+from bot.digest.schedule import zone
+from bot.handlers.common import answer_to, edit
+from bot.models import Chat
+from bot.storage import Storage
+
+router = Router(name=__name__)
+
+# Groups share one digest cursor, so only their admins may advance it.
+FLAGS = {"throttle": "digest", "chat_admin": True}
+
+
+@router.message(Command("digest"), flags=FLAGS)
+@router.channel_post(Command("digest"), flags=FLAGS)
+async def digest_now(message: Message, store: Storage, settings: Settings) -> None:
+    if not await store.chats.subscribed_keys(message.chat.id):
+        await message.answer(_("digest.no_subscriptions"))
+        return
+    planned = await Planner(store, settings).send_now(message.chat.id)
+    if planned is None or not planned.messages:
+        await message.answer(_("digest.nothing_new"))
+
+
+@router.callback_query(DigestPage.filter(), flags={"throttle": "listing"})
+async def digest_page(
+    query: CallbackQuery,
+    callback_data: DigestPage,
+    store: Storage,
+    settings: Settings,
+    chat_record: Chat | None = None,
+) -> None:
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    chat = await store.digests.chat(chat_id)
+    if chat is None:
+        await query.answer(_("button.expired"), show_alert=True)
+        return
+    chat.digest_cursor = callback_data.after
+    digest = await Planner(store, settings).digest(
+        chat, callback_data.upto, skip=callback_data.offset
+    )
+    if digest.empty:
+        await query.answer(_("digest.page_empty"))
+        return
+    await query.answer()
+    language = chat_record.language if chat_record is not None else chat.language
+    messages = render_digest(
+        digest,
+        language=language,
+        tz=zone(chat.timezone, settings.default_timezone),
+        offset=callback_data.offset,
+    )
+    if isinstance(query.message, Message):
+        await edit(query, None, without_more(query.message.reply_markup))
+    answer = answer_to(query)
+    for message in messages:
+        markup = None
+        if message.reply_markup is not None:
+            markup = InlineKeyboardMarkup.model_validate_json(message.reply_markup)
+        await answer(message.text, markup)

@@ -1,0 +1,50 @@
+"""Catch-alls, registered last: a short hint instead of silence.
+
+Private chats get a hint for any unknown command or message. In groups and channels the
+bot answers only commands addressed to it by name and replies to its own messages, and
+stays quiet otherwise; commands for other bots (``/cmd@otherbot``) are ignored everywhere.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+router = Router(name=__name__)
+
+
+def _mention(text: str) -> str | None:
+    """``"/cmd@name args"`` → ``"name"``; ``None`` for a command without a mention."""
+    command = text.split(maxsplit=1)[0]
+    _name, at, mention = command.partition("@")
+    return mention if at else None
+
+
+@router.message(F.text.startswith("/"))
+@router.channel_post(F.text.startswith("/"))
+async def unknown_command(message: Message, bot: Bot) -> None:
+    assert message.text is not None
+    mention = _mention(message.text)
+    me = await bot.me()
+    if mention is not None and mention.lower() != (me.username or "").lower():
+        return  # addressed to another bot
+    if message.chat.type != ChatType.PRIVATE and mention is None:
+        return  # in a group, a bare unknown command may be another bot's
+    await message.answer(_("fallback.unknown_command"))
+
+
+@router.message(F.chat.type == ChatType.PRIVATE)
+async def private_message(message: Message) -> None:
+    await message.answer(_("fallback.private"))
+
+
+@router.message(F.reply_to_message.from_user)
+async def reply_in_group(message: Message, bot: Bot) -> None:
+    """A reply to one of our messages in a group: hint; any other group chatter: silence."""
+    replied = message.reply_to_message
+    assert replied is not None
+    assert replied.from_user is not None
+    if replied.from_user.id == bot.id:
+        await message.answer(_("fallback.private"))

@@ -1,0 +1,145 @@
+"""``/latest [TAG] [N]``, the "more" button of listings, and "latest for this tag" buttons."""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.callbacks import LatestForTag, MorePage
+from bot.config import Settings
+from bot.handlers.common import (
+    LATEST,
+    Listing,
+    answer_to,
+    chat_zone,
+    fetch,
+    hashtag,
+    hashtag_list,
+    send_listing,
+    tag_from_ref,
+    tag_refs,
+)
+from bot.keyboards import latest_suggestions_keyboard, without_more
+from bot.models import Chat
+from bot.render import escape
+from bot.storage import Storage
+
+router = Router(name=__name__)
+
+DEFAULT_COUNT = 5
+MAX_COUNT = 20
+THROTTLED = {"throttle": "listing"}
+
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d*)?")
+
+
+class BadCount(ValueError):
+    """N in ``/latest [TAG] [N]`` is not a whole number from 1 to MAX_COUNT."""
+
+
+def parse_latest_args(args: str | None) -> tuple[str | None, int]:
+    """``"#Политика 10"`` → ``("#Политика", 10)``; the tag may have spaces (a rubric)."""
+    words = (args or "").split()
+    count = DEFAULT_COUNT
+    if words and _NUMBER.fullmatch(words[-1]):
+        token = words.pop()
+        if not token.isdigit() or not 1 <= int(token) <= MAX_COUNT:
+            raise BadCount(token)
+        count = int(token)
+    return (" ".join(words) or None), count
+
+
+@router.message(Command("latest"), flags=THROTTLED)
+@router.channel_post(Command("latest"), flags=THROTTLED)
+async def latest(
+    message: Message,
+    command: CommandObject,
+    store: Storage,
+    settings: Settings,
+    chat_record: Chat | None = None,
+) -> None:
+    try:
+        tag_text, count = parse_latest_args(command.args)
+    except BadCount as exc:
+        await message.answer(_("latest.bad_count").format(value=escape(str(exc)), max=MAX_COUNT))
+        return
+    zone = chat_zone(chat_record, settings)
+    if tag_text is not None:
+        tag = await store.articles.tag(tag_text)
+        if tag is None:
+            closest = await store.articles.suggest_tags(tag_text, limit=3)
+            if not closest:
+                await message.answer(_("latest.unknown_tag").format(tag=hashtag(tag_text)))
+                return
+            refs = await tag_refs(store, closest)
+            await message.answer(
+                _("latest.unknown_tag_suggest").format(
+                    tag=hashtag(tag_text), tags=hashtag_list(closest)
+                ),
+                reply_markup=latest_suggestions_keyboard(list(zip(closest, refs, strict=True))),
+            )
+            return
+        listing = Listing(kind=LATEST, limit=count, tags=(tag.key,))
+        header = _("latest.header_tag").format(tag=hashtag(tag.display))
+    else:
+        subscribed = await store.chats.subscriptions(message.chat.id)
+        listing = Listing(kind=LATEST, limit=count, tags=tuple(t.key for t in subscribed))
+        header = _("latest.header_subscriptions") if subscribed else _("latest.header_all")
+    page = await fetch(store, listing)
+    if not page.articles:
+        await message.answer(_("latest.empty"))
+        return
+    await send_listing(answer_to(message), store, listing, page, zone=zone, header=header)
+
+
+@router.callback_query(LatestForTag.filter(), flags=THROTTLED)
+async def latest_for_tag(
+    query: CallbackQuery,
+    callback_data: LatestForTag,
+    store: Storage,
+    settings: Settings,
+    chat_record: Chat | None = None,
+) -> None:
+    tag = await tag_from_ref(store, callback_data.ref)
+    if tag is None:
+        await query.answer(_("button.expired"), show_alert=True)
+        return
+    await query.answer()
+    listing = Listing(kind=LATEST, limit=DEFAULT_COUNT, tags=(tag.key,))
+    page = await fetch(store, listing)
+    answer = answer_to(query)
+    if not page.articles:
+        await answer(_("latest.empty"), None)
+        return
+    header = _("latest.header_tag").format(tag=hashtag(tag.display))
+    zone = chat_zone(chat_record, settings)
+    await send_listing(answer, store, listing, page, zone=zone, header=header)
+
+
+@router.callback_query(MorePage.filter(), flags=THROTTLED)
+async def more(
+    query: CallbackQuery,
+    callback_data: MorePage,
+    store: Storage,
+    settings: Settings,
+    chat_record: Chat | None = None,
+) -> None:
+    listing = Listing.load(await store.chats.deref(callback_data.ref), callback_data)
+    if listing is None:
+        await query.answer(_("button.expired"), show_alert=True)
+        return
+    await query.answer()
+    page = await fetch(store, listing)
+    answer = answer_to(query)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(
+            reply_markup=without_more(query.message.reply_markup)
+        )
+    if not page.articles:
+        await answer(_("latest.no_more"), None)
+        return
+    await send_listing(answer, store, listing, page, zone=chat_zone(chat_record, settings))

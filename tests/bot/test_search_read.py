@@ -1,0 +1,87 @@
+"""/search and the "read" button."""
+
+from __future__ import annotations
+
+from bot.callbacks import ReadArticle
+from bot.storage import Storage
+from tests.bot.conftest import Tg, article, only, sent
+from tests.botapi.html import parse_html
+
+
+async def test_search_finds_word_forms_and_pages_like_latest(tg: Tg, store: Storage) -> None:
+    await store.articles.upsert_many(
+        [article(f"Итоги выборов {i}", body=("Подсчёт голосов завершён.",)) for i in range(7)]
+        + [article("Погода", body=("Солнечно.",))]
+    )
+    reply = only(await tg.send("/search выборы"))
+    text = parse_html(reply.text).text
+    assert text.startswith("🔎 Найдено по запросу «выборы»\n\n1. Итоги выборов 6")
+    assert "Погода" not in text
+    assert reply.buttons[-1][0] == "Ещё ⬇️"
+    more = only(await tg.press(reply.button("Ещё"), on=reply))
+    assert parse_html(more.text).text.startswith("6. Итоги выборов 1")
+    assert [label for label, _ in more.buttons] == ["📖 6", "📖 7"]
+
+
+async def test_search_without_words_explains_how(tg: Tg) -> None:
+    assert "<code>/search" in only(await tg.send("/search")).text
+
+
+async def test_search_with_no_results_echoes_the_query_escaped(tg: Tg, store: Storage) -> None:
+    await store.articles.upsert_many([article("Погода")])
+    reply = only(await tg.send("/search <b>нет&такого</b>"))
+    assert reply.text == "По запросу «&lt;b&gt;нет&amp;такого&lt;/b&gt;» ничего не нашлось."
+
+
+async def test_read_shows_the_whole_article(tg: Tg, store: Storage) -> None:
+    await store.articles.upsert_many(
+        [
+            article(
+                "Сенат <принял> закон",
+                body=("Первый абзац & лид.", "Второй абзац."),
+                author="Иван Петров",
+                url="https://zakon.kz/1",
+            )
+        ]
+    )
+    listing = only(await tg.send("/latest"))
+    calls = await tg.press(listing.button("📖 1"), on=listing)
+    assert only(calls, "answerCallbackQuery")
+    message = only(calls)
+    assert message.text == (
+        "<b>Сенат &lt;принял&gt; закон</b>\n\n"
+        f"<i>{message.text.split('<i>')[1].split('</i>')[0]}</i>\n\n"
+        "Первый абзац &amp; лид.\n\n"
+        "Второй абзац.\n\n"
+        "<i>Иван Петров</i>\n\n"
+        '<a href="https://zakon.kz/1">Читать в источнике</a>'
+    )
+
+
+async def test_a_long_article_is_split_into_several_messages(tg: Tg, store: Storage) -> None:
+    paragraphs = tuple(f"Абзац {i}. " + "Текст & ещё текст. " * 60 for i in range(12))
+    await store.articles.upsert_many([article("Большая статья", body=paragraphs)])
+    page = await store.articles.latest(limit=1)
+    article_id = page.articles[0].id
+    assert article_id is not None
+    messages = sent(await tg.press(ReadArticle(article_id=article_id)))
+    assert len(messages) >= 3
+    text = "\n\n".join(parse_html(m.text).text for m in messages)
+    for paragraph in paragraphs:
+        assert paragraph.strip() in text
+
+
+async def test_one_huge_paragraph_is_split_at_sentences(tg: Tg, store: Storage) -> None:
+    huge = "Предложение номер один. " * 600  # ~14,000 characters, no paragraph break
+    await store.articles.upsert_many([article("Стена текста", body=(huge,))])
+    page = await store.articles.latest(limit=1)
+    assert page.articles[0].id is not None
+    messages = sent(await tg.press(ReadArticle(article_id=page.articles[0].id)))
+    assert len(messages) >= 4
+    assert all(parse_html(m.text).text.rstrip().endswith(".") for m in messages[1:-1])
+
+
+async def test_reading_a_missing_article(tg: Tg) -> None:
+    calls = await tg.press(ReadArticle(article_id=424242))
+    assert only(calls, "answerCallbackQuery").params["text"] == "Этой статьи больше нет в базе."
+    assert not sent(calls)

@@ -1,0 +1,78 @@
+"""/start, /help and the command menu."""
+
+from __future__ import annotations
+
+from aiogram.methods import SetMyCommands
+
+from bot.storage import Storage
+from tests.bot.conftest import ADMIN_ID, USER_ID, Tg, article, only
+
+
+async def test_start_welcomes_remembers_the_chat_and_offers_top_tags(
+    tg: Tg, store: Storage
+) -> None:
+    await store.articles.upsert_many(
+        [article("А", tags=("Выборы",)), article("Б", tags=("Выборы",)), article("В")]
+    )
+    reply = only(await tg.send("/start"))
+    assert reply.chat_id == USER_ID
+    assert "Сводка" in reply.text
+    assert "/help" in reply.text
+    labels = [label for label, _data in reply.buttons]
+    assert labels == ["#Политика · 3", "#Выборы · 2"]
+    chat = await store.chats.get(USER_ID)
+    assert chat is not None
+    assert chat.active
+    assert chat.language == "ru"
+
+
+async def test_start_without_articles_has_no_picker(tg: Tg) -> None:
+    reply = only(await tg.send("/start"))
+    assert reply.markup is None
+
+
+async def test_a_start_tag_button_subscribes_with_one_tap(tg: Tg, store: Storage) -> None:
+    await store.articles.upsert_many([article("А", tags=("Выборы",))])
+    reply = only(await tg.send("/start"))
+    calls = await tg.press(reply.button("#Выборы"), on=reply)
+    assert await store.chats.subscribed_keys(USER_ID) == {"выборы"}
+    toast = only(calls, "answerCallbackQuery")
+    assert toast.params["text"] == "Вы подписались на #Выборы"
+    redrawn = only(calls, "editMessageReplyMarkup")
+    assert ("✅ #Выборы · 1", reply.button("#Выборы")) in redrawn.buttons
+
+
+async def test_help_lists_every_command_with_an_example(tg: Tg) -> None:
+    text = only(await tg.send("/help")).text
+    for command in (
+        "/latest", "/digest", "/search", "/tags", "/subscribe", "/unsubscribe", "/subscriptions",
+        "/settings", "/time", "/timezone", "/pause", "/resume",
+    ):  # fmt: skip
+        assert command in text
+    assert "<code>/latest Политика 10</code>" in text
+    assert "/stats" not in text
+
+
+async def test_help_for_a_bot_admin_lists_admin_commands(tg: Tg) -> None:
+    text = only(await tg.send("/help", user_id=ADMIN_ID)).text
+    assert "/stats" in text
+    assert "/ingest" in text
+
+
+async def test_english_users_get_english(tg: Tg) -> None:
+    text = only(await tg.send("/help", language="en-GB")).text
+    assert "<b>Commands</b>" in text
+
+
+async def test_menu_is_registered_in_russian_and_english_at_startup(tg: Tg) -> None:
+    await tg.dp.emit_startup(bot=tg.bot)
+    menus = {
+        c.params.get("language_code"): {d["command"]: d["description"] for d in c.json("commands")}
+        for c in tg.session.calls
+        if c.method == SetMyCommands.__api_method__
+    }
+    assert set(menus) == {None, "ru", "en"}
+    assert menus[None] == menus["ru"]
+    assert menus["ru"]["latest"] == "свежие новости: /latest [тег] [N]"
+    assert menus["en"]["latest"] == "latest news: /latest [tag] [N]"
+    assert set(menus["en"]) >= {"start", "help", "latest", "search", "tags", "settings"}

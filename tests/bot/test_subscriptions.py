@@ -1,0 +1,147 @@
+"""/subscribe, /unsubscribe, /subscriptions and /tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.models import Tag
+from bot.storage import Storage
+from tests.bot.conftest import USER_ID, Tg, article, only
+
+
+@pytest.fixture
+async def news(store: Storage) -> None:
+    await store.articles.upsert_many(
+        [
+            article("Один", tags=("Референдум-2026", "Выборы"), rubric="Политика"),
+            article("Два", tags=("Референдум-2026",), rubric="Политика"),
+            article("Три", tags=("Ёлка",), rubric="Общество"),
+        ]
+    )
+
+
+@pytest.mark.usefixtures("news")
+@pytest.mark.parametrize(
+    "written",
+    [
+        "#Референдум-2026",
+        "референдум_2026",
+        "РЕФЕРЕНДУМ-2026",
+        "#референдум_2026",
+    ],
+)
+async def test_subscribe_accepts_any_spelling_of_a_tag(
+    tg: Tg, store: Storage, written: str
+) -> None:
+    reply = only(await tg.send(f"/subscribe {written}"))
+    assert reply.text == "✅ Вы подписались: #Референдум_2026"
+    tags = await store.chats.subscriptions(USER_ID)
+    assert [(t.key, t.display) for t in tags] == [("референдум_2026", "Референдум-2026")]
+
+
+@pytest.mark.usefixtures("news")
+async def test_subscribe_several_at_once_and_yo_is_e(tg: Tg, store: Storage) -> None:
+    reply = only(await tg.send("/subscribe #Елка политика, выборы"))
+    assert reply.text == "✅ Вы подписались: #Ёлка, #Политика, #Выборы"
+    assert await store.chats.subscribed_keys(USER_ID) == {"елка", "политика", "выборы"}
+    again = only(await tg.send("/subscribe Политика"))
+    assert again.text == "Вы уже подписаны: #Политика"
+
+
+@pytest.mark.usefixtures("news")
+async def test_unknown_tag_is_explained_with_suggestions_before_it_is_accepted(
+    tg: Tg, store: Storage
+) -> None:
+    reply = only(await tg.send("/subscribe Референдум-2025"))
+    assert reply.text == (
+        "Тега #Референдум_2025 пока нет ни в одной новости. "
+        "Похожие: #Референдум_2026. Подписаться всё равно?"
+    )
+    assert await store.chats.subscribed_keys(USER_ID) == set()
+    assert [label for label, _ in reply.buttons] == [
+        "Всё равно подписаться на #Референдум_2025",
+        "#Референдум_2026",
+    ]
+    calls = await tg.press(reply.button("Всё равно"), on=reply)
+    assert await store.chats.subscribed_keys(USER_ID) == {"референдум_2025"}
+    relabelled = only(calls, "editMessageReplyMarkup")
+    assert relabelled.buttons[0][0] == "✅ #Референдум_2025"
+    # a suggestion button subscribes to the suggested tag
+    await tg.press(reply.button("#Референдум_2026"), on=reply)
+    assert await store.chats.subscribed_keys(USER_ID) == {"референдум_2025", "референдум_2026"}
+
+
+@pytest.mark.usefixtures("news")
+async def test_empty_subscribe_shows_the_tag_picker(tg: Tg) -> None:
+    reply = only(await tg.send("/subscribe"))
+    assert reply.text.startswith("Выберите теги")
+    assert [label for label, _ in reply.buttons][:2] == ["#Политика · 2", "#Референдум_2026 · 2"]
+
+
+async def test_empty_subscribe_without_any_tags_says_so(tg: Tg) -> None:
+    assert only(await tg.send("/subscribe")).text == "Тегов пока нет: новости ещё не загружены."
+
+
+@pytest.mark.usefixtures("news")
+async def test_unsubscribe_removes_and_reports_what_was_not_there(tg: Tg, store: Storage) -> None:
+    await tg.send("/subscribe Политика Выборы")
+    reply = only(await tg.send("/unsubscribe #политика спорт"))
+    assert reply.text == "Вы отписались: #Политика\n\nПодписки не было: #спорт"
+    assert await store.chats.subscribed_keys(USER_ID) == {"выборы"}
+
+
+@pytest.mark.usefixtures("news")
+async def test_subscriptions_list_each_tag_with_a_remove_button(tg: Tg, store: Storage) -> None:
+    await tg.send("/subscribe Политика Референдум-2026")
+    reply = only(await tg.send("/subscriptions"))
+    assert reply.text.startswith("📌 <b>Ваши подписки</b>: #Политика, #Референдум_2026")
+    assert [label for label, _ in reply.buttons] == ["❌ #Политика", "❌ #Референдум_2026"]
+    calls = await tg.press(reply.button("❌ #Политика"), on=reply)
+    assert await store.chats.subscribed_keys(USER_ID) == {"референдум_2026"}
+    redrawn = only(calls, "editMessageText")
+    assert [label for label, _ in redrawn.buttons] == ["❌ #Референдум_2026"]
+
+
+async def test_no_subscriptions_says_how_to_subscribe(tg: Tg) -> None:
+    assert "/subscribe" in only(await tg.send("/subscriptions")).text
+    assert "/tags" in only(await tg.send("/unsubscribe")).text
+
+
+async def test_tags_are_paged_with_counts_and_show_subscription_state(
+    tg: Tg, store: Storage
+) -> None:
+    await store.articles.upsert_many(
+        [article(f"Статья {i}", tags=(f"Тег{i:02}",), rubric=None) for i in range(25)]
+    )
+    await store.chats.upsert(USER_ID)
+    first = only(await tg.send("/tags"))
+    assert "страница 1" in first.text
+    labels = [label for label, _ in first.buttons]
+    assert len(labels) == 11
+    assert labels[-1] == "Дальше ▶️"
+    assert labels[0] == "#Тег00 · 1"
+    toggled = await tg.press(first.button("#Тег00"), on=first)
+    assert "✅ #Тег00 · 1" in [
+        label for label, _ in only(toggled, "editMessageReplyMarkup").buttons
+    ]
+    second = only(await tg.press(first.button("Дальше"), on=first), "editMessageText")
+    assert "страница 2" in second.text
+    assert [label for label, _ in second.buttons][-2:] == ["◀️ Назад", "Дальше ▶️"]
+    third = only(await tg.press(second.button("Дальше"), on=second), "editMessageText")
+    assert [label for label, _ in third.buttons] == [
+        "#Тег20 · 1", "#Тег21 · 1", "#Тег22 · 1", "#Тег23 · 1", "#Тег24 · 1", "◀️ Назад",
+    ]  # fmt: skip
+    untoggle = await tg.press(first.button("#Тег00"), on=first)
+    assert await store.chats.subscribed_keys(USER_ID) == set()
+    assert "Вы отписались от #Тег00" in only(untoggle, "answerCallbackQuery").params["text"]
+
+
+async def test_a_chat_follows_at_most_fifty_tags(tg: Tg, store: Storage) -> None:
+    await store.chats.upsert(USER_ID)
+    await store.chats.subscribe(USER_ID, [Tag(key=f"t{i}", display=f"T{i}") for i in range(49)])
+    refused = only(await tg.send("/subscribe Новое Второе"))
+    assert refused.text.startswith("Можно подписаться не больше чем на 50 тегов.")
+    assert len(await store.chats.subscribed_keys(USER_ID)) == 49
+    await store.articles.upsert_many([article("Статья", tags=("Новое",))])
+    assert only(await tg.send("/subscribe Новое")).text == "✅ Вы подписались: #Новое"
+    assert len(await store.chats.subscribed_keys(USER_ID)) == 50

@@ -1,0 +1,173 @@
+"""ChatRepo on a real SQLite file: chats, subscriptions, settings, migration, refs, stats."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.models import Tag
+from bot.storage import Storage
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Storage]:
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    yield storage
+    await storage.close()
+
+
+POLITICS = Tag(key="политика", display="Политика")
+REFERENDUM = Tag(key="референдум_2026", display="Референдум-2026")
+
+
+async def test_a_new_chat_is_remembered_active_with_default_settings(store: Storage) -> None:
+    chat = await store.chats.upsert(42, type="private", language="en")
+    assert (chat.id, chat.type, chat.language, chat.active) == (42, "private", "en", True)
+    assert (chat.timezone, chat.digest_time, chat.paused) == (None, None, False)
+    assert await store.chats.get(43) is None
+
+
+async def test_upsert_refreshes_title_and_keeps_language_when_none_given(store: Storage) -> None:
+    await store.chats.upsert(-5, type="group", title="Old", language="ru")
+    chat = await store.chats.upsert(-5, type="supergroup", title="New")
+    assert (chat.type, chat.title, chat.language) == ("supergroup", "New", "ru")
+
+
+async def test_subscriptions_keep_display_form_and_ignore_repeats(store: Storage) -> None:
+    await store.chats.upsert(1)
+    added = await store.chats.subscribe(1, [POLITICS, REFERENDUM])
+    again = await store.chats.subscribe(1, [Tag(key="политика", display="политика")])
+    assert added == [POLITICS, REFERENDUM]
+    assert again == []
+    chat = await store.chats.get(1, with_subscriptions=True)
+    assert chat is not None
+    assert {t.display for t in chat.subscriptions} == {"Политика", "Референдум-2026"}
+    assert await store.chats.subscribed_keys(1) == {"политика", "референдум_2026"}
+
+
+async def test_unsubscribe_returns_only_what_was_removed(store: Storage) -> None:
+    await store.chats.upsert(1)
+    await store.chats.subscribe(1, [POLITICS])
+    removed = await store.chats.unsubscribe(1, ["политика", "спорт"])
+    assert removed == [POLITICS]
+    assert await store.chats.subscriptions(1) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "value"),
+    [
+        ("set_timezone", "Europe/Moscow"),
+        ("set_digest_time", time(7, 30)),
+        ("set_paused", True),
+    ],
+)
+async def test_changing_a_digest_setting_clears_the_next_digest_time(
+    store: Storage, change: str, value: object
+) -> None:
+    await store.chats.upsert(1)
+    async with store.db.write() as conn:
+        await conn.execute("UPDATE chats SET next_digest_at = 1234 WHERE id = 1")
+    assert await getattr(store.chats, change)(1, value)
+    chat = await store.chats.get(1)
+    assert chat is not None
+    assert chat.next_digest_at is None
+    assert (chat.timezone, chat.digest_time, chat.paused) != (None, None, False)
+
+
+async def test_settings_round_trip(store: Storage) -> None:
+    await store.chats.upsert(1)
+    await store.chats.set_timezone(1, "Asia/Almaty")
+    await store.chats.set_digest_time(1, time(8, 5))
+    await store.chats.set_paused(1, True)
+    chat = await store.chats.get(1)
+    assert chat is not None
+    assert (chat.timezone, chat.digest_time, chat.paused) == ("Asia/Almaty", time(8, 5), True)
+    await store.chats.set_digest_time(1, None)
+    chat = await store.chats.get(1)
+    assert chat is not None
+    assert chat.digest_time is None
+
+
+async def test_deactivate_reports_whether_the_chat_was_active(store: Storage) -> None:
+    await store.chats.upsert(1)
+    assert await store.chats.deactivate(1)
+    assert not await store.chats.deactivate(1)
+    chat = await store.chats.get(1)
+    assert chat is not None
+    assert not chat.active
+    reactivated = await store.chats.upsert(1)
+    assert reactivated.active
+
+
+async def test_migration_moves_subscriptions_and_settings(store: Storage) -> None:
+    await store.chats.upsert(-1, type="group", title="G")
+    await store.chats.subscribe(-1, [POLITICS])
+    await store.chats.set_timezone(-1, "Europe/Moscow")
+    assert await store.chats.migrate(-1, -1001)
+    assert await store.chats.get(-1) is None
+    chat = await store.chats.get(-1001, with_subscriptions=True)
+    assert chat is not None
+    assert (chat.type, chat.timezone, chat.subscriptions) == (
+        "supergroup",
+        "Europe/Moscow",
+        [POLITICS],
+    )
+    assert not await store.chats.migrate(-1, -1001)  # the second service message is a no-op
+
+
+async def test_migration_merges_into_an_already_seen_supergroup(store: Storage) -> None:
+    await store.chats.upsert(-1, type="group")
+    await store.chats.subscribe(-1, [POLITICS])
+    await store.chats.set_digest_time(-1, time(7, 0))
+    await store.chats.upsert(-1001, type="supergroup")
+    await store.chats.subscribe(-1001, [REFERENDUM])
+    assert await store.chats.migrate(-1, -1001)
+    chat = await store.chats.get(-1001, with_subscriptions=True)
+    assert chat is not None
+    assert {t.key for t in chat.subscriptions} == {POLITICS.key, REFERENDUM.key}
+    assert chat.digest_time == time(7, 0)
+    assert await store.chats.get(-1) is None
+
+
+async def test_refs_are_stable_and_resolve_back(store: Storage) -> None:
+    first = await store.chats.refs(["tag:Политика", "page:{}"])
+    again = await store.chats.ref("tag:Политика")
+    assert again == first[0]
+    assert await store.chats.deref(first[1]) == "page:{}"
+    assert await store.chats.deref(999_999) is None
+    assert await store.chats.prune_refs(older_than=-10) == 2
+
+
+async def test_stats_count_chats_and_subscriptions_of_active_chats(store: Storage) -> None:
+    await store.chats.upsert(1)
+    await store.chats.upsert(2)
+    await store.chats.upsert(-3, type="group")
+    await store.chats.subscribe(1, [POLITICS])
+    await store.chats.subscribe(2, [POLITICS, REFERENDUM])
+    await store.chats.deactivate(2)
+    async with store.db.write() as conn:
+        await conn.execute(
+            "INSERT INTO outbox (chat_id, text, status, created_at) VALUES "
+            "(1, 'a', 'failed', 0), (1, 'b', 'pending', 0), (1, 'c', 'sent', 0)"
+        )
+        await conn.execute(
+            "INSERT INTO digest_runs (due_at, started_at, finished_at, sent, failed) "
+            "VALUES (90, 100, 160, 7, 1)"
+        )
+    stats = await store.chats.stats()
+    assert (stats.chats, stats.active_chats, stats.private_chats, stats.group_chats) == (
+        3,
+        2,
+        1,
+        1,
+    )
+    assert stats.subscriptions == 1
+    assert (stats.outbox_pending, stats.outbox_failed) == (1, 1)
+    assert (stats.last_run_sent, stats.last_run_failed) == (7, 1)
+    assert stats.last_run_started_at is not None
+    assert stats.last_run_started_at.timestamp() == 100
+    assert stats.articles == 0
+    assert stats.last_ingest_at is None
