@@ -7,11 +7,16 @@ as integer Unix seconds in UTC; booleans as 0/1.
 from __future__ import annotations
 
 V1_BASE = """
--- Articles: one row per article; dedup_key is 'url:<url>' or 'td:<date>:<normalised title>'.
+-- Articles: one row per article. id grows with ingestion (digests page by it) and stays below
+-- 2^28 (see articles_fts). dedup_key is a 16-byte digest of 'url:<url>', or of
+-- 'td:<YYYY-MM-DD>:<normalised title>' when there is no URL; content_hash is a digest of the
+-- cleaned article, to skip unchanged re-ingests; source_hash a digest of the raw text the
+-- article was parsed from, so a known text is skipped before it is even parsed.
 CREATE TABLE articles (
     id            INTEGER PRIMARY KEY,
-    dedup_key     TEXT    NOT NULL UNIQUE,
-    content_hash  TEXT    NOT NULL,          -- of the cleaned article, to skip unchanged re-ingests
+    dedup_key     BLOB    NOT NULL UNIQUE,
+    content_hash  BLOB    NOT NULL,
+    source_hash   BLOB,
     url           TEXT,
     title         TEXT    NOT NULL,
     published     INTEGER NOT NULL,          -- Unix seconds, UTC
@@ -26,27 +31,36 @@ CREATE TABLE articles (
     ingested_at   INTEGER NOT NULL
 );
 CREATE INDEX articles_published ON articles (published DESC, id DESC);
+CREATE INDEX articles_source_hash ON articles (source_hash) WHERE source_hash IS NOT NULL;
 
--- Tags: hashtags and rubrics share one key space (see bot.text.tags.tag_key).
+-- Tags: hashtags and rubrics share one key space (see bot.text.tags.tag_key); display is the
+-- first written form seen; article_count is kept by the ingest that adds or moves tags.
 CREATE TABLE tags (
     id            INTEGER PRIMARY KEY,
     key           TEXT    NOT NULL UNIQUE,
     display       TEXT    NOT NULL,
     article_count INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX tags_popular ON tags (article_count DESC, key);
 
--- published is copied here so that "latest for a tag" is one index range scan.
+-- published is copied here so that "latest for a tag" is one index range scan; the second
+-- index serves digests, which look for articles newer than an id.
 CREATE TABLE article_tags (
     tag_id      INTEGER NOT NULL REFERENCES tags (id),
     article_id  INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     published   INTEGER NOT NULL,
     PRIMARY KEY (tag_id, published, article_id)
 ) WITHOUT ROWID;
-CREATE INDEX article_tags_article ON article_tags (article_id);
+CREATE INDEX article_tags_article ON article_tags (article_id, tag_id);
 
--- Full-text search over stemmed words (stemming is done in Python, see bot.text.stem).
+-- Full-text search over the distinct stems of title and body (stemmed in Python, see
+-- bot.text.stem), so the 'ascii' tokenizer only splits on spaces. The rowid is
+-- ((published + 2^33) << 28) | article id: rowid order is newest-first order, and a search
+-- reads the first matches in rowid order and stops, however common the word. Contentless:
+-- the stems are derived from the article row again when it must be removed, and
+-- meta 'search_scheme' records which stemming built the index (a change rebuilds it).
 CREATE VIRTUAL TABLE articles_fts USING fts5 (
-    words, tokenize = 'unicode61 remove_diacritics 0', detail = 'none'
+    words, tokenize = 'ascii', detail = 'none', columnsize = 0, content = ''
 );
 
 -- Chats and their digest settings; NULL timezone/digest_time means "the defaults".
@@ -76,6 +90,14 @@ CREATE TABLE subscriptions (
 ) WITHOUT ROWID;
 CREATE INDEX subscriptions_tag ON subscriptions (tag_key);
 
+-- Values too long for a 64-byte button payload (tag keys, paging queries and cursors);
+-- a button carries the id. Rows unused for a month may be pruned.
+CREATE TABLE button_refs (
+    id       INTEGER PRIMARY KEY,
+    value    TEXT    NOT NULL UNIQUE,
+    used_at  INTEGER NOT NULL
+);
+
 -- Small facts for /stats: last ingest, last digest run …
 CREATE TABLE meta (
     key    TEXT PRIMARY KEY,
@@ -84,37 +106,58 @@ CREATE TABLE meta (
 """
 
 V1_DELIVERY = """
--- One row per digest run (planner + delivery), for logs and /stats.
+-- One row per digest run (planner + delivery), for logs and /stats. Counters grow as the
+-- run's messages are recorded; finished_at is set when the last one is sent or given up.
 CREATE TABLE digest_runs (
     id           INTEGER PRIMARY KEY,
+    due_at       INTEGER NOT NULL,           -- the instant planned for (Unix seconds, UTC)
     started_at   INTEGER NOT NULL,
+    planned_at   INTEGER,                    -- every due chat built; NULL while building
+    planner      TEXT,                       -- 'host:pid' of the process building it
     finished_at  INTEGER,
     chats_due    INTEGER NOT NULL DEFAULT 0,
+    digests      INTEGER NOT NULL DEFAULT 0, -- chats that got at least one message
     messages     INTEGER NOT NULL DEFAULT 0,
     sent         INTEGER NOT NULL DEFAULT 0,
-    retried      INTEGER NOT NULL DEFAULT 0,
+    retried      INTEGER NOT NULL DEFAULT 0, -- sends repeated after 429, errors or a crash
     failed       INTEGER NOT NULL DEFAULT 0,
+    dropped      INTEGER NOT NULL DEFAULT 0, -- not sent because the chat blocked the bot
     deactivated  INTEGER NOT NULL DEFAULT 0
 );
 
--- The durable outbox: a digest becomes rows here before anything is sent.
+-- The durable outbox: a digest becomes rows here before anything is sent. A row goes
+-- pending -> sending (just before the request) -> sent | failed | dropped, or back to
+-- pending for a retry. AUTOINCREMENT keeps ids rising, which the delivery worker relies on.
 CREATE TABLE outbox (
-    id            INTEGER PRIMARY KEY,
-    run_id        INTEGER REFERENCES digest_runs (id),
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id        INTEGER REFERENCES digest_runs (id),  -- NULL for /digest
     chat_id       INTEGER NOT NULL,
     seq           INTEGER NOT NULL DEFAULT 0,      -- order within one digest
     text          TEXT    NOT NULL,                -- rendered HTML, at most 4096 characters
     reply_markup  TEXT,                            -- JSON
-    status        TEXT    NOT NULL DEFAULT 'pending',  -- pending, sent, failed, dropped
-    attempts      INTEGER NOT NULL DEFAULT 0,
+    status        TEXT    NOT NULL DEFAULT 'pending',
+    attempts      INTEGER NOT NULL DEFAULT 0,      -- requests made
+    failures      INTEGER NOT NULL DEFAULT 0,      -- errors counted toward the retry limit
     not_before    INTEGER NOT NULL DEFAULT 0,      -- Unix seconds; retry backoff
     last_error    TEXT,
     message_id    INTEGER,
     created_at    INTEGER NOT NULL,
     sent_at       INTEGER
 );
-CREATE INDEX outbox_pending ON outbox (not_before, id) WHERE status = 'pending';
-CREATE INDEX outbox_chat ON outbox (chat_id, status);
+-- Open rows only, so that a send touches few index entries; queries name the statuses
+-- exactly as here ("status IN ('pending', 'sending')") for SQLite to use them.
+CREATE INDEX outbox_open ON outbox (id) WHERE status IN ('pending', 'sending');
+CREATE INDEX outbox_open_run ON outbox (run_id) WHERE status IN ('pending', 'sending');
+CREATE INDEX outbox_chat ON outbox (chat_id);
+
+-- Which process delivers: one at a time, so that the rate limits are paced in one place.
+CREATE TABLE delivery_lease (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    owner       TEXT    NOT NULL,                -- host:pid:random
+    host        TEXT    NOT NULL,
+    pid         INTEGER NOT NULL,
+    expires_at  REAL    NOT NULL                 -- Unix seconds
+);
 """
 
 V1_FEEDS = """
@@ -126,7 +169,8 @@ CREATE TABLE feeds (
     rubric          TEXT,
     tags            TEXT    NOT NULL DEFAULT '[]',  -- JSON list
     paused          INTEGER NOT NULL DEFAULT 0,
-    interval_s      INTEGER,                 -- NULL: FEED_INTERVAL_SECONDS or the feed's <ttl>
+    interval_s      INTEGER,                 -- NULL: FEED_INTERVAL_SECONDS
+    ttl_s           INTEGER,                 -- the feed's own <ttl>: poll no more often
     etag            TEXT,
     last_modified   TEXT,
     next_poll_at    INTEGER NOT NULL DEFAULT 0,
@@ -137,6 +181,7 @@ CREATE TABLE feeds (
     items_ingested  INTEGER NOT NULL DEFAULT 0,
     created_at      INTEGER NOT NULL
 );
+CREATE INDEX feeds_due ON feeds (next_poll_at) WHERE paused = 0;
 """
 
 # Nothing has been released yet, so version 1 may still be edited; after the first

@@ -1,0 +1,257 @@
+"""How an article becomes a row and back: dedup keys, hashes, cursors and search rowids.
+
+Kept apart from the repository so the encodings are defined, and tested, in one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.errors import UserInputError
+from bot.models import Article
+from bot.text.stem import index_words, tokens
+from bot.text.tags import tag_display, tag_key
+
+# The search rowid packs (published, id) so that rowid order is newest-first order.
+ID_BITS = 28
+MAX_ARTICLE_ID = (1 << ID_BITS) - 1
+_PUBLISHED_OFFSET = 1 << 33  # published seconds in [-2^33, 2^33): about ±272 years
+_SEP = "\x1f"
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+ARTICLE_COLUMNS = (
+    "id, url, title, published, date_only, rubric, tags, lead, brief, body, author, source, "
+    "ingested_at"
+)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def source_digest(raw: str | bytes) -> bytes:
+    """A digest of the raw text an article is parsed from, for :meth:`ArticleRepo.known_sources`.
+
+    Callers that change how they parse should mix a parser version into ``raw``, or texts
+    stored by an older parser will keep being skipped.
+    """
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def to_seconds(moment: datetime) -> int:
+    """Unix seconds; a naive datetime is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def from_seconds(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def normalise_url(url: str | None) -> str | None:
+    """The URL without surrounding spaces or ``#fragment``; ``None`` when empty."""
+    if url is None:
+        return None
+    url = url.strip().partition("#")[0]
+    return url or None
+
+
+def dedup_key(url: str | None, title: str, published: int) -> bytes:
+    """Same key → same article: the URL when there is one, else the title words and the date."""
+    if url:
+        return _digest(f"url:{url}")
+    day = from_seconds(published).date().isoformat()
+    return _digest(f"td:{day}:{' '.join(tokens(title))}")
+
+
+def fts_rowid(published: int, article_id: int) -> int:
+    """The search rowid of an article; larger means newer (by published, then id)."""
+    shifted = min(max(published + _PUBLISHED_OFFSET, 0), 2 * _PUBLISHED_OFFSET - 1)
+    return (shifted << ID_BITS) | article_id
+
+
+def encode_cursor(published: int, article_id: int) -> str:
+    """An opaque, short cursor (it travels in Telegram callback data) for a page position."""
+    return f"{_base36(published)}.{_base36(article_id)}"
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """(published, id) of the last article of the previous page."""
+    published, dot, article_id = cursor.partition(".")
+    try:
+        if not dot:
+            raise ValueError(cursor)
+        position = int(published, 36), int(article_id, 36)
+    except ValueError:
+        raise UserInputError("This page link is no longer valid.") from None
+    if not 0 <= position[1] <= MAX_ARTICLE_ID:
+        raise UserInputError("This page link is no longer valid.")
+    return position
+
+
+def _base36(number: int) -> str:
+    if number < 0:
+        return "-" + _base36(-number)
+    digits = []
+    while True:
+        number, rest = divmod(number, 36)
+        digits.append(_DIGITS[rest])
+        if not number:
+            return "".join(reversed(digits))
+
+
+@dataclass(slots=True)
+class Prepared:
+    """An article checked and turned into column values, ready to be written."""
+
+    article: Article
+    dedup_key: bytes
+    content_hash: bytes
+    source_hash: bytes | None
+    url: str | None
+    published: int
+    tags: list[tuple[str, str]]  # (key, display), distinct keys, rubric last
+    id: int = 0
+    words: str | None = None  # stems for search; filled only for articles to be written
+
+
+_TAGS: dict[str, tuple[str, str]] = {}  # written form → (key, display); tags repeat a lot
+_TAGS_LIMIT = 10_000
+
+
+def _tag(written: str) -> tuple[str, str]:
+    found = _TAGS.get(written)
+    if found is None:
+        if len(_TAGS) >= _TAGS_LIMIT:
+            _TAGS.clear()
+        display = tag_display(written)
+        found = _TAGS[written] = (tag_key(display), display)
+    return found
+
+
+def prepare(article: Article, source_hash: bytes | None) -> Prepared:
+    """Check an article and compute its keys; raises TypeError/ValueError for a bad one."""
+    title = article.title.strip() if isinstance(article.title, str) else ""
+    if not title:
+        raise ValueError("the article has no title")
+    if not isinstance(article.published, datetime):
+        raise TypeError("published must be a datetime")
+    if not all(isinstance(text, str) for text in (article.lead, article.brief, *article.body)):
+        raise TypeError("lead, brief and body paragraphs must be strings")
+    optional = (article.rubric, article.url, article.author, article.source, *article.tags)
+    if not all(text is None or isinstance(text, str) for text in optional):
+        raise TypeError("rubric, url, author, source and tags must be strings")
+    published = to_seconds(article.published)
+    url = normalise_url(article.url)
+    tags: dict[str, str] = {}
+    for written in article.all_tags:
+        key, display = _tag(written)
+        if key:
+            tags.setdefault(key, display)
+    content = _SEP.join(
+        (
+            title,
+            str(published),
+            "1" if article.date_only else "0",
+            article.rubric or "",
+            "\x1e".join(article.tags),
+            article.lead,
+            article.brief,
+            "\x1e".join(article.body),
+            url or "",
+            article.author or "",
+        )
+    )
+    return Prepared(
+        article=article,
+        dedup_key=dedup_key(url, title, published),
+        content_hash=_digest(content),
+        source_hash=source_hash,
+        url=url,
+        published=published,
+        tags=list(tags.items()),
+    )
+
+
+def search_words(title: str, body: str, lead: str) -> str:
+    """What search indexes: the stems of the headline and the body (the lead if no body).
+
+    Takes stored column values, so the words of a stored row can be derived again exactly
+    when they must be removed from the contentless index.
+    """
+    return index_words(f"{title}\n{body or lead}")
+
+
+def fill_words(items: Sequence[Prepared]) -> None:
+    for item in items:
+        article = item.article
+        item.words = search_words(article.title.strip(), "\n\n".join(article.body), article.lead)
+
+
+def article_values(item: Prepared, now: int) -> tuple[Any, ...]:
+    """Values for the articles table, in :data:`INSERT_ARTICLE` order."""
+    article = item.article
+    return (
+        item.id,
+        item.dedup_key,
+        item.content_hash,
+        item.source_hash,
+        item.url,
+        article.title.strip(),
+        item.published,
+        1 if article.date_only else 0,
+        article.rubric,
+        json.dumps(list(article.tags), ensure_ascii=False),
+        article.lead,
+        article.brief,
+        "\n\n".join(article.body),
+        article.author,
+        article.source,
+        now,
+    )
+
+
+INSERT_ARTICLE = (
+    "INSERT INTO articles (id, dedup_key, content_hash, source_hash, url, title, published, "
+    "date_only, rubric, tags, lead, brief, body, author, source, ingested_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+UPDATE_ARTICLE = (
+    "UPDATE articles SET dedup_key = ?, content_hash = ?, source_hash = ?, url = ?, title = ?, "
+    "published = ?, date_only = ?, rubric = ?, tags = ?, lead = ?, brief = ?, body = ?, "
+    "author = ?, source = ? WHERE id = ?"
+)
+
+
+def update_values(item: Prepared) -> tuple[Any, ...]:
+    """Values for :data:`UPDATE_ARTICLE`; ingested_at keeps the first ingest time."""
+    values = article_values(item, 0)
+    return (*values[1:15], item.id)
+
+
+def article_from_row(row: Sequence[Any]) -> Article:
+    """An :class:`Article` from a row selected with :data:`ARTICLE_COLUMNS`."""
+    body = row[9]
+    return Article(
+        id=row[0],
+        url=row[1],
+        title=row[2],
+        published=from_seconds(row[3]),
+        date_only=bool(row[4]),
+        rubric=row[5],
+        tags=tuple(json.loads(row[6])),
+        lead=row[7],
+        brief=row[8],
+        body=tuple(body.split("\n\n")) if body else (),
+        author=row[10],
+        source=row[11],
+        ingested_at=from_seconds(row[12]),
+    )
