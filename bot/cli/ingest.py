@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tqdm import tqdm
 
@@ -22,7 +22,8 @@ from bot.errors import ArticleFormatError
 from bot.models import Article
 from bot.sources.jsonl import article_to_json, read_jsonl
 from bot.storage import IngestResult, Storage, open_storage
-from bot.text import parse_article
+from bot.storage.article_rows import source_digest
+from bot.text import PARSER_VERSION, parse_article
 
 BATCH = 1000
 STDIN = "-"
@@ -62,40 +63,105 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def read_source(item: str | Path, summary_chars: int) -> Iterator[Article | ArticleFormatError]:
-    """Articles (or errors naming FILE:LINE) from one file, JSON Lines file or stdin."""
+class Raw(NamedTuple):
+    """One article text as read, before parsing; ``digest`` identifies it for dedup."""
+
+    source: str
+    data: bytes
+    digest: bytes
+
+
+def read_source(
+    item: str | Path, summary_chars: int
+) -> Iterator[Raw | Article | ArticleFormatError]:
+    """Raw article texts, or articles and errors (JSON Lines) from one file or stdin."""
     if item == STDIN:
-        data = sys.stdin.buffer.read()
-        if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-            yield from read_jsonl(data.decode("utf-8", "replace").splitlines(), "<stdin>")
-        else:
-            yield _parse(data, "<stdin>", summary_chars)
-        return
-    path = Path(item)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        yield ArticleFormatError(str(path), 1, f"cannot read file: {exc.strerror or exc}")
-        return
-    if path.suffix.lower() == ".jsonl":
-        yield from read_jsonl(data.decode("utf-8", "replace").splitlines(), str(path))
+        source, data = "<stdin>", sys.stdin.buffer.read()
     else:
-        yield _parse(data, str(path), summary_chars)
+        source = str(item)
+        try:
+            data = Path(item).read_bytes()
+        except OSError as exc:
+            yield ArticleFormatError(source, 1, f"cannot read file: {exc.strerror or exc}")
+            return
+    jsonl = item == STDIN and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    if jsonl or Path(item).suffix.lower() == ".jsonl":
+        yield from read_jsonl(data.decode("utf-8", "replace").splitlines(), source)
+        return
+    # The digest covers what shapes the result, so a new parser or length redoes the work.
+    yield Raw(source, data, source_digest(b"%d:%d:" % (PARSER_VERSION, summary_chars) + data))
 
 
-def _parse(data: bytes, source: str, summary_chars: int) -> Article | ArticleFormatError:
-    try:
-        return parse_article(data, source, summary_chars=summary_chars)
-    except ArticleFormatError as exc:
-        return exc
+class Ingest:
+    """Parses and stores in batches; a known raw text is skipped before it is parsed."""
+
+    def __init__(self, storage: Storage | None, settings: Settings, *, print_json: bool):
+        self.storage = storage
+        self.summary_chars = settings.summary_chars
+        self.print_json = print_json
+        self.total = IngestResult()
+        self.parsed = self.failed = 0
+        self.pending: list[Raw | Article] = []
+
+    async def add(self, item: Raw | Article | ArticleFormatError) -> None:
+        if isinstance(item, ArticleFormatError):
+            self.report(item)
+            return
+        self.pending.append(item)
+        if len(self.pending) >= BATCH:
+            await self.flush()
+
+    def report(self, error: ArticleFormatError) -> None:
+        self.failed += 1
+        tqdm.write(str(error), file=sys.stderr)  # keeps a progress bar intact
+
+    async def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        known: set[bytes] = set()
+        if self.storage is not None and not self.print_json:
+            digests = [item.digest for item in pending if isinstance(item, Raw)]
+            known = await self.storage.articles.known_sources(digests) if digests else set()
+        articles: list[Article] = []
+        hashes: list[bytes | None] = []
+        for item in pending:
+            if isinstance(item, Raw):
+                if item.digest in known:
+                    self.total.unchanged += 1
+                    continue
+                try:
+                    article = parse_article(
+                        item.data, item.source, summary_chars=self.summary_chars
+                    )
+                except ArticleFormatError as exc:
+                    self.report(exc)
+                    continue
+                articles.append(article)
+                hashes.append(item.digest)
+            else:
+                articles.append(item)
+                hashes.append(None)
+        self.parsed += len(articles)
+        if self.print_json:
+            for article in articles:
+                print(json.dumps(article_to_json(article), ensure_ascii=False))
+        if self.storage is not None and articles:
+            result = await self.storage.articles.upsert_many(articles, source_hashes=hashes)
+            for field in ("added", "updated", "unchanged", "failed"):
+                setattr(self.total, field, getattr(self.total, field) + getattr(result, field))
+
+    def summary(self) -> str:
+        if self.storage is None:
+            done = f"{self.parsed} parsed, nothing stored (dry run)"
+        else:
+            t = self.total
+            done = f"{t.added} new, {t.updated} updated, {t.unchanged} unchanged"
+        return f"svodka ingest: {done}; {self.failed + self.total.failed} failed"
 
 
 async def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     items = list(expand(args.paths))
-    storage: Storage | None = None if args.dry_run else await open_storage(settings)
-    total = IngestResult()
-    parsed = failed = 0
-    batch: list[Article] = []
+    storage = None if args.dry_run else await open_storage(settings)
+    ingest = Ingest(storage, settings, print_json=args.json)
     progress = tqdm(
         total=len(items),
         unit="file",
@@ -105,36 +171,13 @@ async def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         for item in items:
             for result in read_source(item, settings.summary_chars):
-                if isinstance(result, ArticleFormatError):
-                    failed += 1
-                    progress.clear()
-                    print(result, file=sys.stderr)
-                    continue
-                parsed += 1
-                if args.json:
-                    print(json.dumps(article_to_json(result), ensure_ascii=False))
-                if storage is not None:
-                    batch.append(result)
-                    if len(batch) >= BATCH:
-                        _add(total, await storage.articles.upsert_many(batch))
-                        batch.clear()
+                await ingest.add(result)
             progress.update()
-        if storage is not None and batch:
-            _add(total, await storage.articles.upsert_many(batch))
+        await ingest.flush()
     finally:
         progress.close()
         sys.stdout.flush()
         if storage is not None:
             await storage.close()
-    if storage is None:
-        summary = f"{parsed} parsed, nothing stored (dry run)"
-    else:
-        summary = f"{total.added} new, {total.updated} updated, {total.unchanged} unchanged"
-    print(f"svodka ingest: {summary}; {failed} failed", file=sys.stderr)
-    return 1 if failed else 0
-
-
-def _add(total: IngestResult, part: IngestResult) -> None:
-    total.added += part.added
-    total.updated += part.updated
-    total.unchanged += part.unchanged
+    print(ingest.summary(), file=sys.stderr)
+    return 1 if ingest.failed or ingest.total.failed else 0
