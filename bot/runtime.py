@@ -18,6 +18,9 @@ from aiogram import Bot
 
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
+from bot.digest.service import digest_workers
+from bot.sources.inbox import InboxWatcher
+from bot.sources.poller import FeedPoller
 from bot.storage import Storage, open_storage
 
 logger = logging.getLogger(__name__)
@@ -31,7 +34,11 @@ class Worker(Protocol):
 
 def build_workers(settings: Settings, storage: Storage, bot: Bot) -> list[Worker]:
     """The background workers of a bot process, in start order."""
-    workers: list[Worker] = []
+    workers: list[Worker] = [
+        FeedPoller.from_settings(settings, storage),
+        InboxWatcher.from_settings(settings, storage),
+    ]
+    workers.extend(digest_workers(settings, storage, bot))
     return workers
 
 

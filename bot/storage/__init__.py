@@ -13,6 +13,9 @@ from bot.errors import StorageError
 from bot.storage.articles import ArticleRepo, IngestResult
 from bot.storage.chats import ChatRepo
 from bot.storage.db import Database
+from bot.storage.digests import DigestRepo
+from bot.storage.feeds import Feed, FeedRepo
+from bot.storage.outbox import OutboxRepo
 
 
 class Storage:
@@ -22,6 +25,9 @@ class Storage:
         self.db = db
         self.articles = ArticleRepo(db)
         self.chats = ChatRepo(db)
+        self.feeds = FeedRepo(db)
+        self.digests = DigestRepo(db)
+        self.outbox = OutboxRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Storage:
@@ -39,4 +45,13 @@ async def open_storage(settings: Settings) -> Storage:
     return await Storage.open(path)
 
 
-__all__ = ["ArticleRepo", "IngestResult", "ChatRepo", "Database", "Storage", "open_storage"]
+__all__ = [
+    "ArticleRepo",
+    "ChatRepo",
+    "Database",
+    "Feed",
+    "FeedRepo",
+    "IngestResult",
+    "Storage",
+    "open_storage",
+]

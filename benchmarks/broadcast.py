@@ -1,0 +1,409 @@
+"""Digest broadcast: delivery rate, 429s, lost and duplicated messages, CPU per message;
+and the time to build the digests of many chats over a large article store.
+
+    .venv/bin/python benchmarks/broadcast.py [--chats 20000] [--rate 1000]
+                                             [--build-chats 100000] [--articles 1000000]
+                                             [--skip-send] [--skip-build]
+
+Delivery: ``--chats`` private chats each get a digest of a dozen new articles (two
+messages) from the real planner; the Bot API test server runs as a subprocess (its own
+core) enforcing ``--rate`` messages a second overall and Telegram's per-chat limit (1/s,
+burst 3), answering 429 to any excess. The bot's delivery worker drains the outbox here,
+with ``RATE_GLOBAL_PER_SECOND=--rate``. Printed: messages a second as a fraction of the
+limit, 429s received, messages lost and duplicated (every chat's received texts against
+its outbox rows), and the bot process's CPU time per message (all threads).
+
+Build: ``--build-chats`` chats, each subscribed to three of the 300 busiest tags with its
+cursor one day of articles back, over ``--articles`` stored articles; the planner claims
+them all and writes their outbox rows. The article store is built once and cached under
+``benchmarks/out/`` (by ``benchmarks/query.py`` when it provides ``ensure_database``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import hashlib
+import importlib
+import logging
+import os
+import random
+import shutil
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.app import create_bot  # noqa: E402
+from bot.config import Settings, load_settings  # noqa: E402
+from bot.digest.delivery import DeliveryWorker  # noqa: E402
+from bot.digest.planner import Planner  # noqa: E402
+from bot.models import Article, Tag  # noqa: E402
+from bot.storage import Storage  # noqa: E402
+
+OUT = ROOT / "benchmarks" / "out"
+TOKEN = "123456789:AAH_svodka-broadcast-benchmark"
+FIRST_CHAT = 7_000_001
+NOW = datetime(2030, 3, 1, 4, 0, tzinfo=UTC)  # 09:00 in Asia/Almaty
+DAY_OF_ARTICLES = 3_000  # new articles in a day of a busy aggregator
+WINDOW_TOLERANCE = 0.02  # the test server's slack, as in tests/botapi/limits.py
+
+logger = logging.getLogger("benchmarks.broadcast")
+
+
+def digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def settings_for(db: Path, api_url: str, rate: float) -> Settings:
+    return load_settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        telegram_api_url=api_url,
+        database_url=f"sqlite:///{db}",
+        rate_global_per_second=rate,
+        default_timezone="Asia/Almaty",
+    )
+
+
+# -- the test server, in its own process ------------------------------------------------
+
+
+async def serve(rate: int, chats: int) -> None:
+    """Run the Bot API test server with a summary endpoint; print its URL, wait for EOF."""
+    from aiohttp import web
+
+    from tests.botapi import BotAPIServer, Bucket, RateLimits, Window
+
+    # The test server keeps every message it accepts: a million objects after a broadcast,
+    # whose full garbage collections stall it for a tenth of a second and then admit the
+    # queued requests in a burst, a server artefact that Telegram's own limits never see.
+    gc.disable()
+    limits = RateLimits(
+        overall=Window(rate, 1.0), per_chat=Bucket(1.0, 3), per_group=Window(20, 60.0)
+    )
+    server = BotAPIServer(TOKEN, limits=limits, max_log=int(os.environ.get("BENCH_MAX_LOG", "10")))
+    server.add_users(chats, first_id=FIRST_CHAT)
+
+    async def summary(request: web.Request) -> web.Response:
+        received: dict[str, list[str]] = {}
+        accepted: list[float] = []
+        for chat_id, chat in server.chats.items():
+            mine = [m for m in chat.messages.values() if m.from_bot]
+            if mine:
+                received[str(chat_id)] = [digest(m.raw_text or "") for m in mine]
+                accepted.extend(m.sent_at for m in mine)
+        body = {
+            "received": received,
+            "stats": server.stats(),
+            "first": min(accepted, default=0.0),
+            "last": max(accepted, default=0.0),
+            "accepted": sorted(accepted),
+        }
+        return web.json_response(body)
+
+    original = server.make_app
+
+    def make_app() -> web.Application:
+        app = original()
+        app.router.add_get("/_bench/summary", summary)
+        return app
+
+    server.make_app = make_app  # type: ignore[method-assign]
+    async with server:
+        print(server.url, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+def process_cpu(pid: int) -> float:
+    """User plus system CPU seconds of a running process (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- delivery ----------------------------------------------------------------------------
+
+
+async def seed_broadcast(db: Path, chats: int) -> None:
+    """Chats with two subscriptions each; every tag has six new articles (two messages)."""
+    tags = [Tag(f"тема_{n}", f"Тема-{n}") for n in range(40)]
+    brief = "Подробности события в двух-трёх предложениях, как их даёт сводка. " * 4
+    articles = [
+        Article(
+            title=f"Новость {n} по теме {tag.display}: что произошло и что будет дальше",
+            published=NOW - timedelta(hours=12) + timedelta(minutes=n),
+            lead=brief,
+            brief=brief.strip(),
+            tags=(tag.display,),
+            url=f"https://example.kz/news/{tag.key}/{n}",
+            date_only=False,
+        )
+        for tag in tags
+        for n in range(6)
+    ]
+    storage = await Storage.open(db)
+    try:
+        await storage.articles.upsert_many(articles)
+        now = int(time.time())
+        async with storage.db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO chats (id, type, next_digest_at, created_at, updated_at) "
+                "VALUES (?, 'private', ?, ?, ?)",
+                [(FIRST_CHAT + i, int(NOW.timestamp()), now, now) for i in range(chats)],
+            )
+            await conn.executemany(
+                "INSERT INTO subscriptions (chat_id, tag_key, display, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (FIRST_CHAT + i, tag.key, tag.display, now)
+                    for i in range(chats)
+                    for tag in dict.fromkeys((tags[i % 40], tags[(i * 7 + 3) % 40]))
+                ],
+            )
+    finally:
+        await storage.close()
+
+
+async def bench_send(chats: int, rate: int) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    db = OUT / "broadcast.sqlite3"
+    for path in OUT.glob("broadcast.sqlite3*"):
+        path.unlink()
+    await seed_broadcast(db, chats)
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "serve", str(rate), str(chats),
+        cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert server.stdin is not None
+    assert server.stdout is not None
+    try:
+        url = (await server.stdout.readline()).decode().strip()
+        settings = settings_for(db, url, rate)
+        storage = await Storage.open(db)
+        bot = create_bot(settings)
+        try:
+            started = time.perf_counter()
+            run = await Planner(storage, settings).run_due(NOW)
+            planned = time.perf_counter() - started
+            assert run is not None
+            print(f"planned {run.chats_due} chats, {run.messages} messages in {planned:.1f} s")
+            worker = DeliveryWorker(storage, bot, settings)
+            starts = record_request_starts(worker)
+            cpu, wall = time.process_time(), time.perf_counter()
+            stats = await worker.drain()
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            async with storage.db.conn.execute(
+                "SELECT chat_id, text FROM outbox ORDER BY id"
+            ) as cur:
+                expected: dict[int, list[str]] = {}
+                for chat_id, text in await cur.fetchall():
+                    expected.setdefault(chat_id, []).append(digest(text))
+        finally:
+            await bot.session.close()
+            await storage.close()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{url}/_bench/summary") as response,
+        ):
+            summary: dict[str, Any] = await response.json()
+        server_cpu = process_cpu(server.pid)
+    finally:
+        server.stdin.close()
+        await server.wait()
+    report_send(rate, worker, stats.sent, cpu, wall, expected, summary, starts=starts)
+    print(f"test server CPU: {server_cpu:.1f} s (its own process)")
+
+
+def record_request_starts(worker: DeliveryWorker) -> list[float]:
+    """Note when each request leaves the bot (to check the pacing on the bot's side)."""
+    starts: list[float] = []
+    send = worker.client.send
+
+    async def timed(chat_id: int, text: str, reply_markup: str | None) -> int:
+        starts.append(time.monotonic())
+        return await send(chat_id, text, reply_markup)
+
+    worker.client.send = timed  # type: ignore[method-assign]
+    return starts
+
+
+def most_in_window(times: list[float], period: float) -> int:
+    """The most events in any window of ``period`` seconds (a sliding window)."""
+    most = start = 0
+    ordered = sorted(times)
+    for end, moment in enumerate(ordered):
+        while ordered[start] <= moment - period:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def report_send(
+    rate: int,
+    worker: DeliveryWorker,
+    sent: int,
+    cpu: float,
+    wall: float,
+    expected: dict[int, list[str]],
+    summary: dict[str, Any],
+    *,
+    starts: list[float],
+) -> None:
+    received = {int(k): v for k, v in summary["received"].items()}
+    lost = duplicated = disordered = 0
+    for chat_id, texts in expected.items():
+        got = received.get(chat_id, [])
+        lost += len(set(texts) - set(got))
+        duplicated += len(got) - len(set(got))
+        if [t for i, t in enumerate(got) if t not in got[:i]] != texts:
+            disordered += 1
+    stats = summary["stats"]
+    span = summary["last"] - summary["first"]
+    steady = (sent - 1) / span if span > 0 else 0.0
+    total = sum(len(texts) for texts in expected.values())
+    print(f"messages: {total} to {len(expected)} chats, {sent} sent by {worker.senders} senders")
+    print(
+        f"rate: {steady:.0f} msg/s between the first and last accepted message = "
+        f"{steady / rate:.1%} of the {rate} msg/s limit ({sent / wall:.0f} msg/s over "
+        f"the whole drain of {wall:.1f} s)"
+    )
+    print(
+        f"429s received: {stats.get('429', 0)} (overall {stats.get('429.rate.overall', 0)}, "
+        f"per chat {stats.get('429.rate.chat', 0)}, penalty {stats.get('429.penalty', 0)}); "
+        f"worker saw {worker.stats.rate_limited}"
+    )
+    ours = most_in_window(starts, 1.0 - WINDOW_TOLERANCE)
+    theirs = most_in_window(summary["accepted"], 1.0 - WINDOW_TOLERANCE)
+    print(
+        f"most requests started in any {1 - WINDOW_TOLERANCE:.2f} s: {ours} (the bot's pacing; "
+        f"limit {rate}); most accepted by the server in any such window: {theirs}"
+    )
+    print(f"lost: {lost}, duplicated: {duplicated}, chats out of order: {disordered}")
+    print(f"bot CPU: {cpu:.1f} s = {cpu / max(sent, 1) * 1000:.3f} ms per message")
+
+
+# -- building --------------------------------------------------------------------------
+
+
+async def ensure_articles(count: int) -> Path:
+    """A database of ``count`` articles: the query benchmark's cache, else one built here."""
+    shared = OUT / f"query-{count}.sqlite3"
+    if shared.exists():
+        return shared
+    try:
+        query = importlib.import_module("benchmarks.query")
+    except ImportError:
+        query = None
+    if query is not None and hasattr(query, "build"):
+        OUT.mkdir(parents=True, exist_ok=True)
+        await query.build(shared, count)
+        return shared
+    path = OUT / f"digest-articles-{count}.sqlite3"
+    if not path.exists():
+        await build_articles(path, count)
+    return path
+
+
+async def build_articles(path: Path, count: int) -> None:
+    print(f"building {count} articles in {path} (once) …", flush=True)
+    rng = random.Random(1)
+    tags = [f"Тег-{n}" for n in range(2000)]
+    weights = [1 / (n + 1) for n in range(2000)]  # a few busy tags, a long tail
+    rubrics = ["Политика", "Экономика", "Общество", "В мире", "Спорт", "Культура"]
+    brief = "Краткое изложение события для сводки, одно-два предложения. "
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    storage = await Storage.open(partial)
+    try:
+        start = datetime(2027, 1, 1, tzinfo=UTC)
+        for first in range(0, count, 10_000):
+            batch = [
+                Article(
+                    title=f"Заголовок новости номер {n}",
+                    published=start + timedelta(seconds=30 * n),
+                    lead=brief,
+                    brief=brief,
+                    tags=tuple(rng.choices(tags, weights, k=2)),
+                    rubric=rubrics[n % len(rubrics)],
+                    url=f"https://example.kz/a/{n}",
+                    date_only=False,
+                )
+                for n in range(first, min(first + 10_000, count))
+            ]
+            await storage.articles.upsert_many(batch)
+    finally:
+        await storage.close()
+    partial.rename(path)
+
+
+async def bench_build(chats: int, articles: int) -> None:
+    source = await ensure_articles(articles)
+    db = OUT / "build.sqlite3"
+    for stale in OUT.glob("build.sqlite3*"):
+        stale.unlink()
+    shutil.copyfile(source, db)  # the cache stays free of chats and outbox rows
+    storage = await Storage.open(db)
+    try:
+        stored = await storage.articles.count()
+        top = await storage.articles.tags(limit=300)
+        cursor = await storage.articles.max_id() - DAY_OF_ARTICLES
+        rng = random.Random(2)
+        now = int(time.time())
+        async with storage.db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO chats (id, type, next_digest_at, digest_cursor, created_at, "
+                "updated_at) VALUES (?, 'private', ?, ?, ?, ?)",
+                [(FIRST_CHAT + i, int(NOW.timestamp()), cursor, now, now) for i in range(chats)],
+            )
+            await conn.executemany(
+                "INSERT INTO subscriptions (chat_id, tag_key, display, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (FIRST_CHAT + i, tag.key, tag.display, now)
+                    for i in range(chats)
+                    for tag in rng.sample(top, 3)
+                ],
+            )
+        settings = settings_for(db, "http://127.0.0.1:9", 30)
+        cpu, started = time.process_time(), time.perf_counter()
+        run = await Planner(storage, settings).run_due(NOW)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        await storage.close()
+    assert run is not None
+    print(
+        f"built {run.chats_due} digests ({run.digests} not empty, {run.messages} messages) "
+        f"over {stored} articles in {elapsed:.1f} s ({elapsed / run.chats_due * 1000:.2f} ms "
+        f"a chat, CPU {cpu:.1f} s)"
+    )
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        asyncio.run(serve(int(sys.argv[2]), int(sys.argv[3])))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chats", type=int, default=20_000)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--build-chats", type=int, default=100_000)
+    parser.add_argument("--articles", type=int, default=1_000_000)
+    parser.add_argument("--skip-send", action="store_true")
+    parser.add_argument("--skip-build", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.skip_send:
+        asyncio.run(bench_send(args.chats, args.rate))
+    if not args.skip_build:
+        asyncio.run(bench_build(args.build_chats, args.articles))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,283 @@
+"""The delivery worker: sends the outbox, paced under Telegram's limits, through crashes.
+
+How it keeps its promises:
+
+* **Nothing lost.** Rows leave ``pending`` only as ``sent``, ``failed`` (with the reason) or
+  ``dropped`` (the chat blocked the bot; the chat is deactivated). A 429 pauses all sending
+  for the ``retry_after`` Telegram asks and sends the same message again; rate limiting
+  never drops a message.
+* **Nothing twice, but for one window.** Each sender commits ``sending`` just before its
+  request and ``sent`` right after the answer, and takes no other message in between. If the
+  process dies after Telegram accepted a message and before ``sent`` was committed, that
+  message is sent again after the restart: at most one message per sender (``senders``,
+  4 to 64, about a tenth of a second of the overall rate) and never more than one per chat.
+  A timeout after Telegram accepted a request is the same window. A restarted worker finds
+  exactly those rows still ``sending``, sends them again and logs how many there were.
+* **In order.** A chat is held by at most one sender at a time and its rows go by id.
+* **Paced.** :class:`~bot.digest.ratelimit.Pacer` keeps the overall, per-chat and per-group
+  limits together; senders sleep until their slot, they never spin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import math
+import os
+import secrets
+import socket
+import time
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiogram import Bot
+
+from bot.config import Settings
+from bot.digest.concurrency import SenderGate
+from bot.digest.journal import Journal
+from bot.digest.ratelimit import Pacer
+from bot.digest.sender import Sender
+from bot.digest.telegram import DeliveryClient
+from bot.storage import Storage
+from bot.storage.outbox import OutboxRow
+from bot.storage.runs import DigestRun, process_gone, this_process
+
+logger = logging.getLogger(__name__)
+
+LEASE_TTL = 30.0
+STOP_GRACE = 10.0  # seconds a sender may take to finish its request when stopping
+
+
+@dataclass(slots=True)
+class DeliveryStats:
+    """What one worker did, for the command line and the benchmark."""
+
+    sent: int = 0
+    retried: int = 0
+    rate_limited: int = 0  # 429 answers
+    failed: int = 0
+    dropped: int = 0
+    deactivated: int = 0
+    migrated: int = 0
+    recovered: int = 0  # rows found 'sending' after a crash, sent again
+
+
+def default_senders(rate_per_second: float) -> int:
+    """Enough senders for the rate at ~100 ms per request (Telegram's), within 4..64.
+
+    Fewer work while requests are quicker (:class:`~bot.digest.concurrency.SenderGate`).
+    """
+    return max(4, min(64, math.ceil(rate_per_second * 0.1)))
+
+
+def _new_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class DeliveryWorker:
+    """Sends pending outbox rows while it holds the delivery lease."""
+
+    name = "digest-delivery"
+
+    def __init__(
+        self,
+        storage: Storage,
+        bot: Bot,
+        settings: Settings,
+        *,
+        senders: int | None = None,
+        poll_interval: float = 1.0,
+        buffer: int = 20_000,
+        lease_ttl: float = LEASE_TTL,
+    ) -> None:
+        self.storage = storage
+        self.settings = settings
+        self.pacer = Pacer(
+            global_per_second=settings.rate_global_per_second,
+            chat_per_second=settings.rate_chat_per_second,
+            group_per_minute=settings.rate_group_per_minute,
+        )
+        self.senders = senders or default_senders(settings.rate_global_per_second)
+        self.poll_interval = poll_interval
+        self.buffer = buffer
+        self.lease_ttl = lease_ttl
+        self.owner = _new_owner()
+        self.stats = DeliveryStats()
+        self.journal = Journal(storage.outbox, self._report_runs)
+        self.client = DeliveryClient(bot)  # owned: closed when delivery ends
+        self.sender = Sender(self, self.client)
+        self.gate = SenderGate(settings.rate_global_per_second, self.senders)
+        self.queues: dict[int, deque[OutboxRow]] = {}  # chat -> its rows, in id order
+        self.ready: asyncio.Queue[int | None] = asyncio.Queue()
+        self.in_flight = 0
+        self.loaded = 0  # rows in memory
+        self.run_rows: Counter[int] = Counter()  # rows in memory per digest run
+        self._last_id = 0
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        storage.outbox.listen(self.wake)
+
+    def wake(self) -> None:
+        """New rows were enqueued by this process: look now instead of at the next poll."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Deliver for as long as the process runs (the bot's worker)."""
+        try:
+            while True:
+                if await self._lease():
+                    await self._serve(drain=False)
+                await self._sleep(self.poll_interval)
+        finally:
+            await self.client.close()
+
+    async def drain(self) -> DeliveryStats:
+        """Deliver until the outbox has nothing open, then return (``digest run-due``)."""
+        try:
+            while True:
+                if await self._lease():
+                    if await self._serve(drain=True):
+                        return self.stats
+                elif await self.storage.outbox.open_count() == 0:
+                    return self.stats  # another process delivered everything
+                await self._sleep(self.poll_interval)
+        finally:
+            await self.client.close()
+
+    async def _lease(self) -> bool:
+        lease = await self.storage.outbox.acquire_lease(
+            self.owner, *this_process(), self.lease_ttl, process_gone
+        )
+        if lease.recovered:
+            self.stats.recovered += lease.recovered
+            self.stats.retried += lease.recovered
+            logger.warning(
+                "%d messages were being sent when the previous delivery stopped; sending them "
+                "again (each may arrive twice)",
+                lease.recovered,
+            )
+        if not lease.held:
+            logger.debug("delivery lease is held by %s; waiting", lease.holder)
+        return lease.held
+
+    async def _serve(self, *, drain: bool) -> bool:
+        """Send while holding the lease; True once drained, False if the lease was lost."""
+        self._stopping = False
+        # What is alive now (modules, aiogram's models, the loaded rows) stays alive: kept
+        # out of the collector's full passes, which would otherwise stall every sender for
+        # a tenth of a second and release their requests in a burst.
+        gc.freeze()
+        journal = asyncio.create_task(self.journal.run(), name="digest-journal")
+        self.gate = SenderGate(self.settings.rate_global_per_second, self.senders)
+        lanes = [
+            asyncio.create_task(self.sender.lane(i), name=f"digest-sender-{i}")
+            for i in range(self.senders)
+        ]
+        tasks = [journal, *lanes]
+        renewed = time.monotonic()
+        try:
+            while True:
+                for task in tasks:
+                    if task.done():
+                        task.result()  # a crashed lane or journal stops delivery loudly
+                if self.loaded < self.buffer:
+                    await self._load()
+                if time.monotonic() - renewed > self.lease_ttl / 3:
+                    renewed = time.monotonic()
+                    if not await self._lease():
+                        logger.error("lost the delivery lease; stopping")
+                        return False
+                    self.pacer.forget_idle()  # chats whose bucket is full again
+                if drain and self._idle() and await self.storage.outbox.open_count() == 0:
+                    return True
+                await self._sleep(self.poll_interval)
+        finally:
+            await self._stop(lanes, journal)
+
+    async def _load(self) -> None:
+        while self.loaded < self.buffer:
+            rows = await self.storage.outbox.load_pending(self._last_id, 5000)
+            if not rows:
+                return
+            self._last_id = rows[-1].id
+            self.loaded += len(rows)
+            self.run_rows.update(row.run_id for row in rows if row.run_id is not None)
+            for row in rows:
+                queue = self.queues.get(row.chat_id)
+                if queue is None:
+                    self.queues[row.chat_id] = deque([row])
+                    self.schedule(row.chat_id)
+                else:
+                    queue.append(row)
+
+    def forget(self, rows: Iterable[OutboxRow]) -> None:
+        """Rows left memory (sent, failed, dropped); a run with none left may be finished."""
+        for row in rows:
+            self.loaded -= 1
+            if row.run_id is not None:
+                self.run_rows[row.run_id] -= 1
+                if self.run_rows[row.run_id] <= 0:
+                    del self.run_rows[row.run_id]
+                    self.journal.check_finished(row.run_id)
+
+    def _idle(self) -> bool:
+        return not self.queues and self.in_flight == 0 and self.journal.idle
+
+    def schedule(self, chat_id: int) -> None:
+        """Hand the chat to a sender when its next row may go (pacing and backoff allowing)."""
+        queue = self.queues.get(chat_id)
+        if not queue:
+            self.queues.pop(chat_id, None)
+            if not self.queues:
+                self.wake()  # perhaps drained
+            return
+        wall_delay = queue[0].not_before - time.time()
+        at = max(self.pacer.chat_ready_at(chat_id), self.pacer.clock() + wall_delay)
+        delay = at - self.pacer.clock()
+        if delay <= 0:
+            self.ready.put_nowait(chat_id)
+        else:
+            asyncio.get_running_loop().call_later(delay, self.ready.put_nowait, chat_id)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        self._wakeup.clear()
+
+    async def _stop(self, lanes: list[asyncio.Task[None]], journal: asyncio.Task[None]) -> None:
+        """Let senders finish the request they are making, record it, then stop."""
+        self._stopping = True
+        self.gate.open_all()
+        for _ in lanes:
+            self.ready.put_nowait(None)
+        _done, running = await asyncio.wait(lanes, timeout=STOP_GRACE)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*lanes, return_exceptions=True)
+        if not journal.done():
+            await self.journal.flush()
+            journal.cancel()
+        await asyncio.gather(journal, return_exceptions=True)
+        # Rows left in memory are still pending in the database; the next start loads them.
+        self.queues.clear()
+        self.ready = asyncio.Queue()
+        self.in_flight = 0
+        self.loaded = 0
+        self.run_rows.clear()
+        self._last_id = 0
+        self.pacer.forget_idle()
+        await self.storage.outbox.release_lease(self.owner)
+        # Next time as a new holder: taking the lease over sends again what a cancelled
+        # sender left 'sending'.
+        self.owner = _new_owner()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def _report_runs(self, runs: list[DigestRun]) -> None:
+        for run in runs:
+            logger.info("digest run %d finished: %s", run.id, run.summary())

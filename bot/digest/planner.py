@@ -1,0 +1,202 @@
+"""The digest planner: gives chats a due instant, claims the due ones, builds their digests.
+
+A pass at instant ``now``:
+
+1. chats whose ``next_digest_at`` was cleared (new chat; time, zone or pause changed) get
+   one (:func:`bot.digest.schedule.first_due`);
+2. due chats (active, not paused, ``next_digest_at <= now``) are claimed in batches: each
+   batch's digests are built and written to the outbox in the same transaction that moves
+   their cursor and their schedule on (:meth:`bot.storage.digests.DigestRepo.claim_due`).
+
+Paused and inactive chats are never due. A chat without subscriptions, or with nothing new,
+gets no message (unless ``DIGEST_SEND_EMPTY``), but its schedule and cursor still move.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from bot.config import Settings, parse_hhmm
+from bot.digest.builder import Digest, group
+from bot.digest.fresh import NewArticles
+from bot.digest.render import ItemCache, render_digest
+from bot.digest.schedule import first_due, next_after, zone
+from bot.models import Chat
+from bot.storage import Storage
+from bot.storage.digests import OutboxMessage, PlannedDigest
+from bot.storage.runs import DigestRun
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200  # chats per claiming transaction: short enough not to hold up handlers
+
+
+@dataclass(slots=True)
+class PassContext:
+    """What the chats of one planning pass share: its instant, article snapshot, caches."""
+
+    now: datetime
+    upto: int  # the highest article id the pass covers
+    fresh: NewArticles
+    items: ItemCache = field(default_factory=ItemCache)
+
+
+@dataclass(slots=True)
+class Preview:
+    """What a chat would get now, without anything being stored."""
+
+    chat: Chat
+    digest: Digest
+    messages: list[OutboxMessage]
+
+
+class Planner:
+    """Turns due chats into outbox rows; shared by the worker, the CLI and ``/digest``."""
+
+    def __init__(self, storage: Storage, settings: Settings, *, batch: int = BATCH) -> None:
+        self.storage = storage
+        self.settings = settings
+        self.batch = batch
+
+    async def schedule(self, now: datetime) -> int:
+        """Give every chat without a due instant its next one; returns how many."""
+        done = 0
+        seen: set[int] = set()
+        while True:
+            chats = [c for c in await self.storage.digests.unscheduled() if c.id not in seen]
+            if not chats:
+                return done
+            seen.update(c.id for c in chats)
+            planned = []
+            for chat in chats:
+                tz = zone(chat.timezone, self.settings.default_timezone)
+                at = parse_hhmm(chat.digest_time) if chat.digest_time else None
+                at = at or self.settings.digest_time
+                planned.append((chat, first_due(now, chat.updated_at, at, tz)))
+            await self.storage.digests.schedule(planned)
+            done += len(planned)
+
+    async def run_due(self, now: datetime) -> DigestRun | None:
+        """One planning pass at ``now``; the run, or ``None`` when no chat was due."""
+        await self.schedule(now)
+        if await self.storage.digests.count_due(now) == 0:
+            return None
+        run_id = await self.storage.digests.start_run(now)
+        # One article snapshot for the whole pass: what is ingested meanwhile has higher
+        # ids and waits for the next digest (the cursors stop at ``upto``).
+        context = PassContext(
+            now, await self.storage.articles.max_id(), NewArticles(self.storage.articles)
+        )
+
+        async def build(chats: list[Chat]) -> list[PlannedDigest]:
+            return await self.build(chats, context, scheduled=True)
+
+        claimed = digests = messages = 0
+        while True:
+            result = await self.storage.digests.claim_due(now, self.batch, run_id, build)
+            claimed += result.chats
+            digests += result.digests
+            messages += result.messages
+            if result.messages:
+                self.storage.outbox.notify()
+            if result.chats < self.batch:
+                break
+        logger.info(
+            "digest run %d planned for %s: %d chats due, %d digests, %d messages",
+            run_id,
+            now.isoformat(timespec="seconds"),
+            claimed,
+            digests,
+            messages,
+        )
+        finished = await self.storage.digests.finish_planning(run_id)
+        if finished is not None:  # nothing to send
+            logger.info("digest run %d finished: %s", run_id, finished.summary())
+            return finished
+        return await self.storage.digests.run(run_id)
+
+    async def send_now(self, chat_id: int, now: datetime | None = None) -> PlannedDigest | None:
+        """``/digest``: enqueue what the chat would get next; its schedule stays as it is."""
+        moment = now or datetime.now(UTC)
+
+        async def build(chats: list[Chat]) -> list[PlannedDigest]:
+            # Inside the claiming transaction: nothing is ingested between these reads.
+            upto = await self.storage.articles.max_id()
+            context = PassContext(moment, upto, NewArticles(self.storage.articles))
+            return await self.build(chats, context, scheduled=False)
+
+        planned = await self.storage.digests.claim_chat(chat_id, build)
+        if planned is not None and planned.messages:
+            self.storage.outbox.notify()
+        return planned
+
+    async def preview(self, chat_id: int, now: datetime | None = None) -> Preview | None:
+        """The digest the chat would get now; nothing is stored."""
+        chat = await self.storage.digests.chat(chat_id)
+        if chat is None:
+            return None
+        moment = now or datetime.now(UTC)
+        upto = await self.storage.articles.max_id()
+        digest = await self.digest(chat, upto)
+        tz = zone(chat.timezone, self.settings.default_timezone)
+        day = moment.astimezone(tz).date()
+        messages = self.render(chat, digest, day, scheduled=True, cache=ItemCache())
+        return Preview(chat, digest, messages)
+
+    async def digest(
+        self, chat: Chat, upto: int, *, skip: int = 0, fresh: NewArticles | None = None
+    ) -> Digest:
+        """The chat's new articles (ids in ``cursor < id <= upto``), grouped and capped."""
+        if not chat.subscriptions:
+            return Digest(chat.id, chat.digest_cursor, upto, subscribed=False)
+        keys = [tag.key for tag in chat.subscriptions]
+        source = fresh or NewArticles(self.storage.articles)
+        page, total = await source.window(
+            chat.digest_cursor, keys, upto=upto, skip=skip, cap=self.settings.digest_max_items
+        )
+        return group(chat, page, total=total, upto=upto, skip=skip)
+
+    async def build(
+        self, chats: list[Chat], context: PassContext, *, scheduled: bool
+    ) -> list[PlannedDigest]:
+        """Digests for claimed chats; runs inside the claiming transaction."""
+        planned = []
+        for chat in chats:
+            tz = zone(chat.timezone, self.settings.default_timezone)
+            due = chat.next_digest_at if scheduled and chat.next_digest_at else context.now
+            digest = await self.digest(chat, context.upto, fresh=context.fresh)
+            day = due.astimezone(tz).date()
+            messages = self.render(chat, digest, day, scheduled=scheduled, cache=context.items)
+            following = None
+            if scheduled:
+                at = chat.digest_time or self.settings.digest_time
+                following = next_after(due, context.now, at, tz)
+            planned.append(PlannedDigest(chat.id, messages, context.upto, following))
+        return planned
+
+    def render(
+        self,
+        chat: Chat,
+        digest: Digest,
+        day: date,
+        *,
+        scheduled: bool,
+        cache: ItemCache,
+    ) -> list[OutboxMessage]:
+        tz = zone(chat.timezone, self.settings.default_timezone)
+        try:
+            return render_digest(
+                digest,
+                language=chat.language,
+                tz=tz,
+                day=day,
+                cache=cache,
+                send_empty=scheduled and self.settings.digest_send_empty,
+            )
+        except ValueError:
+            # An item too long for one message: never cut inside one, so skip this digest
+            # rather than block every later one.
+            logger.exception("cannot render the digest of chat %d; skipped", chat.id)
+            return []
