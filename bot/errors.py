@@ -1,11 +1,11 @@
 """The one exception root of Svodka and its tree.
 
-    SvodkaError
-    ├── ConfigError            a setting has a wrong value (names the variable)
-    ├── ArticleFormatError     a text is not an article (names FILE:LINE)
-    ├── StorageError           the database refused or is of an unknown version
-    ├── SourceError            a feed or inbox file could not be read
-    └── UserInputError         a bad command argument (the message is shown to the user)
+SvodkaError
+├── ConfigError            a setting has a wrong value (names the variable)
+├── ArticleFormatError     a text is not an article (names FILE:LINE)
+├── StorageError           the database refused or is of an unknown version
+├── SourceError            a feed or inbox file could not be read
+└── UserInputError         a bad command argument (the message is shown to the user)
 """
 
 from __future__ import annotations
