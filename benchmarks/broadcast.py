@@ -30,6 +30,7 @@ import logging
 import os
 import random
 import shutil
+import sqlite3
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -47,6 +48,7 @@ from bot.digest.delivery import DeliveryWorker  # noqa: E402
 from bot.digest.planner import Planner  # noqa: E402
 from bot.models import Article, Tag  # noqa: E402
 from bot.storage import Storage  # noqa: E402
+from bot.storage.migrations import V1_DELIVERY  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 TOKEN = "123456789:AAH_svodka-broadcast-benchmark"
@@ -343,12 +345,23 @@ async def build_articles(path: Path, count: int) -> None:
     partial.rename(path)
 
 
+def fresh_delivery_tables(db: Path) -> None:
+    """The digest tables as the current schema has them: only the articles are reused, and
+    a cached store may predate a change of schema version 1 (not yet released)."""
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            "DROP TABLE IF EXISTS outbox; DROP TABLE IF EXISTS digest_runs; "
+            "DROP TABLE IF EXISTS delivery_lease;" + V1_DELIVERY
+        )
+
+
 async def bench_build(chats: int, articles: int) -> None:
     source = await ensure_articles(articles)
     db = OUT / "build.sqlite3"
     for stale in OUT.glob("build.sqlite3*"):
         stale.unlink()
     shutil.copyfile(source, db)  # the cache stays free of chats and outbox rows
+    fresh_delivery_tables(db)
     storage = await Storage.open(db)
     try:
         stored = await storage.articles.count()

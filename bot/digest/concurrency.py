@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 MIN_SENDERS = 4
-JOURNAL_TIME = 0.010  # seconds a sender spends on its two commits, about
+JOURNAL_TIME = 0.015  # seconds a sender spends on its two commits, about
 FLOOR_PERIOD = 5.0  # the fastest round trip is remembered for one to two of these
 
 

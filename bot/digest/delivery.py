@@ -28,6 +28,7 @@ import math
 import os
 import secrets
 import socket
+import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -49,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 LEASE_TTL = 30.0
 STOP_GRACE = 10.0  # seconds a sender may take to finish its request when stopping
+# Rows read at a time: big reads hold the interpreter lock long enough to delay sends.
+LOAD_BATCH = 1000
 
 
 @dataclass(slots=True)
@@ -90,7 +93,7 @@ class DeliveryWorker:
         *,
         senders: int | None = None,
         poll_interval: float = 1.0,
-        buffer: int = 20_000,
+        buffer: int = 5_000,
         lease_ttl: float = LEASE_TTL,
     ) -> None:
         self.storage = storage
@@ -128,8 +131,13 @@ class DeliveryWorker:
         """Deliver for as long as the process runs (the bot's worker)."""
         try:
             while True:
-                if await self._lease():
-                    await self._serve(drain=False)
+                try:
+                    if await self._lease():
+                        await self._serve(drain=False)
+                except sqlite3.Error:
+                    # Typically the database locked too long by another process: the rows
+                    # are safe in the outbox, so start over after a pause.
+                    logger.exception("digest delivery stopped by a database error; restarting")
                 await self._sleep(self.poll_interval)
         finally:
             await self.client.close()
@@ -199,7 +207,7 @@ class DeliveryWorker:
 
     async def _load(self) -> None:
         while self.loaded < self.buffer:
-            rows = await self.storage.outbox.load_pending(self._last_id, 5000)
+            rows = await self.storage.outbox.load_pending(self._last_id, LOAD_BATCH)
             if not rows:
                 return
             self._last_id = rows[-1].id
