@@ -149,6 +149,7 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_open ON outbox (id) WHERE status IN ('pending', 'sending');
 CREATE INDEX outbox_open_run ON outbox (run_id) WHERE status IN ('pending', 'sending');
 CREATE INDEX outbox_chat ON outbox (chat_id);
+CREATE INDEX outbox_failed ON outbox (id) WHERE status = 'failed';
 
 -- Which process delivers: one at a time, so that the rate limits are paced in one place.
 CREATE TABLE delivery_lease (
