@@ -58,7 +58,8 @@ _CHAT_COLUMNS = (
 )
 
 
-def _chat(row: aiosqlite.Row, subscriptions: list[Tag] | None = None) -> Chat:
+def chat_from_row(row: aiosqlite.Row, subscriptions: list[Tag] | None = None) -> Chat:
+    """A ``Chat`` from a row of the chats table (the columns of ``_CHAT_COLUMNS``)."""
     digest_time = None
     if row["digest_time"]:
         hours, _, minutes = row["digest_time"].partition(":")
@@ -96,7 +97,7 @@ class ChatRepo:
         if not rows:
             return None
         subs = await self.subscriptions(chat_id) if with_subscriptions else None
-        return _chat(rows[0], subs)
+        return chat_from_row(rows[0], subs)
 
     async def upsert(
         self,

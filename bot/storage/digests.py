@@ -12,11 +12,12 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 import aiosqlite
 
 from bot.models import Chat, Tag
+from bot.storage.chats import chat_from_row
 from bot.storage.db import Database
 from bot.storage.runs import (
     RUN_COLUMNS,
@@ -95,26 +96,6 @@ _CHAT_COLUMNS = (
 )
 
 
-def _chat(row: aiosqlite.Row, subscriptions: list[Tag]) -> Chat:
-    digest_time = None
-    if row["digest_time"]:
-        hours, _, minutes = row["digest_time"].partition(":")
-        digest_time = time(int(hours), int(minutes))
-    return Chat(
-        id=row["id"],
-        type=row["type"],
-        title=row["title"],
-        language=row["language"],
-        timezone=row["timezone"],
-        digest_time=digest_time,
-        paused=bool(row["paused"]),
-        active=bool(row["active"]),
-        next_digest_at=_datetime(row["next_digest_at"]),
-        digest_cursor=row["digest_cursor"],
-        subscriptions=subscriptions,
-    )
-
-
 class DigestRepo:
     """Due chats, claims and runs; the digest planner is its only writer."""
 
@@ -178,7 +159,7 @@ class DigestRepo:
             if not rows:
                 return ClaimResult()
             subscriptions = await self._subscriptions(conn, [row["id"] for row in rows])
-            chats = [_chat(row, subscriptions.get(row["id"], [])) for row in rows]
+            chats = [chat_from_row(row, subscriptions.get(row["id"], [])) for row in rows]
             planned = await build(chats)
             result = await self._store(conn, planned, run_id)
             result.chats = len(chats)
@@ -199,7 +180,7 @@ class DigestRepo:
             if row is None:
                 return None
             subscriptions = await self._subscriptions(conn, [chat_id])
-            planned = await build([_chat(row, subscriptions.get(chat_id, []))])
+            planned = await build([chat_from_row(row, subscriptions.get(chat_id, []))])
             await self._store(conn, planned, None)
         return planned[0] if planned else None
 
@@ -212,7 +193,7 @@ class DigestRepo:
         if row is None:
             return None
         subscriptions = await self._subscriptions(self.db.conn, [chat_id])
-        return _chat(row, subscriptions.get(chat_id, []))
+        return chat_from_row(row, subscriptions.get(chat_id, []))
 
     @staticmethod
     async def _subscriptions(
