@@ -63,13 +63,16 @@ def window(found: Found, *, upto: int, skip: int, cap: int) -> tuple[Found, int]
     return fresh[skip : skip + cap], len(fresh)
 
 
-def group(chat: Chat, page: Found, *, total: int, upto: int, skip: int = 0) -> Digest:
+def group(
+    chat: Chat, page: Found, *, total: int, upto: int, skip: int = 0, after: int | None = None
+) -> Digest:
     """The digest of a page of articles: each in the group of the first of the chat's
     subscriptions it matched (so an article with several subscribed tags appears once),
-    groups in subscription order, newest first inside each."""
+    groups in subscription order, newest first inside each. ``after`` is the cursor the
+    page was read from (the chat's own by default)."""
     digest = Digest(
         chat_id=chat.id,
-        after=chat.digest_cursor,
+        after=chat.digest_cursor if after is None else after,
         upto=upto,
         subscribed=bool(chat.subscriptions),
         more=max(0, total - skip - len(page)),

@@ -31,6 +31,9 @@ from bot.storage.runs import DigestRun
 logger = logging.getLogger(__name__)
 
 BATCH = 200  # chats per claiming transaction: short enough not to hold up handlers
+# A digest looks back over at most this many newest article ids, so the first digest of a
+# new chat, or one after a long pause, reads a bounded window and not the whole archive.
+MAX_BACKLOG = 10_000
 
 
 @dataclass(slots=True)
@@ -153,10 +156,11 @@ class Planner:
             return Digest(chat.id, chat.digest_cursor, upto, subscribed=False)
         keys = [tag.key for tag in chat.subscriptions]
         source = fresh or NewArticles(self.storage.articles)
+        after = max(chat.digest_cursor, upto - MAX_BACKLOG)
         page, total = await source.window(
-            chat.digest_cursor, keys, upto=upto, skip=skip, cap=self.settings.digest_max_items
+            after, keys, upto=upto, skip=skip, cap=self.settings.digest_max_items
         )
-        return group(chat, page, total=total, upto=upto, skip=skip)
+        return group(chat, page, total=total, upto=upto, skip=skip, after=after)
 
     async def build(
         self, chats: list[Chat], context: PassContext, *, scheduled: bool

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import Settings
 from bot.digest.planner import Planner
 from bot.digest.render import DigestPage
@@ -104,6 +106,22 @@ async def test_the_first_digest_of_a_new_chat_covers_what_is_already_stored(
     await planner.run_due(utc("2026-03-01T09:00+05:00"))
     [text] = await sent_texts(storage, 2)
     assert titles(text) == ["Уже было"]
+
+
+async def test_a_first_digest_reads_only_the_newest_backlog_of_the_archive(
+    storage: Storage, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.digest.planner.MAX_BACKLOG", 4)
+    await storage.articles.upsert_many([article(f"Архив {n}", rubric="Спорт") for n in range(10)])
+    await chat_with(storage, 4, SPORT)
+    planner = Planner(storage, settings_for(db_path, digest_max_items=30))
+    chat = await storage.digests.chat(4)
+    assert chat is not None
+    digest = await planner.digest(chat, await storage.articles.max_id())
+    shown = [a.title for _tag, items in digest.groups for a in items]
+    assert shown == ["Архив 9", "Архив 8", "Архив 7", "Архив 6"]
+    assert digest.more == 0
+    assert digest.after == await storage.articles.max_id() - 4
 
 
 async def test_a_cap_shows_the_newest_and_says_how_many_more_with_a_button(
