@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
@@ -145,9 +146,16 @@ def items_keyboard(
 
 def without_more(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
     """The same keyboard with its "more" button removed (once the next page is shown)."""
+    return without_buttons(markup, MorePage)
+
+
+def without_buttons(
+    markup: InlineKeyboardMarkup | None, kind: type[CallbackData]
+) -> InlineKeyboardMarkup | None:
+    """The keyboard without the buttons whose payload is of ``kind``; None if none are left."""
     if markup is None:
         return None
-    prefix = MorePage.__prefix__ + MorePage.__separator__
+    prefix = kind.__prefix__ + kind.__separator__
     rows = [
         [b for b in row if not (b.callback_data or "").startswith(prefix)]
         for row in markup.inline_keyboard

@@ -136,11 +136,20 @@ def plan_messages(
     parts: Sequence[str], limit: int = MESSAGE_LIMIT, separator: str = PART_SEPARATOR
 ) -> list[list[int]]:
     """The indices of ``parts`` that go into each message (see :func:`split_messages`)."""
+    return plan_by_length([html_len(part) for part in parts], limit, html_len(separator))
+
+
+def plan_by_length(
+    lengths: Sequence[int], limit: int = MESSAGE_LIMIT, gap: int = len(PART_SEPARATOR)
+) -> list[list[int]]:
+    """:func:`plan_messages` for parts whose visible lengths are already known.
+
+    Lengths of HTML fragments add up (no tag or entity spans two parts), so a caller may
+    measure each part once and plan many times.
+    """
     plan: list[list[int]] = []
     size = 0
-    gap = html_len(separator)
-    for index, part in enumerate(parts):
-        length = html_len(part)
+    for index, length in enumerate(lengths):
         if length > limit:
             raise ValueError(f"a part of {length} characters exceeds the limit {limit}")
         if plan and size + gap + length <= limit:

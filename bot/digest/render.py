@@ -8,7 +8,6 @@ never leaves a heading at the bottom of a message.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -19,9 +18,15 @@ from babel.dates import format_date
 from bot.callbacks import ReadArticle
 from bot.digest.builder import Digest
 from bot.i18n import LOCALES, Translator, locale_for, translator
-from bot.keyboards import READ_BUTTONS_PER_ROW
+from bot.keyboards import READ_BUTTONS_PER_ROW, without_buttons
 from bot.models import Article
-from bot.render import MESSAGE_LIMIT, PART_SEPARATOR, escape, html_len, render_item
+from bot.render import (
+    PART_SEPARATOR,
+    escape,
+    html_len,
+    plan_by_length,
+    render_item,
+)
 from bot.storage.digests import OutboxMessage
 from bot.text.tags import telegram_hashtag
 
@@ -163,34 +168,6 @@ def render_digest(
     return messages
 
 
-def plan_by_length(lengths: Sequence[int], limit: int = MESSAGE_LIMIT) -> list[list[int]]:
-    """:func:`bot.render.plan_messages` for parts whose lengths are already known.
-
-    Lengths of HTML fragments add up (no tag or entity spans two parts), so a digest
-    measures each cached item once instead of every time it is numbered anew.
-    """
-    plan: list[list[int]] = []
-    size = 0
-    for index, length in enumerate(lengths):
-        if length > limit:
-            raise ValueError(f"a part of {length} characters exceeds the limit {limit}")
-        if plan and size + SEPARATOR_LENGTH + length <= limit:
-            plan[-1].append(index)
-            size += SEPARATOR_LENGTH + length
-        else:
-            plan.append([index])
-            size = length
-    return plan
-
-
 def without_more(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
     """The keyboard without its digest "more" button, once the next page is shown."""
-    if markup is None:
-        return None
-    prefix = DigestPage.__prefix__ + DigestPage.__separator__
-    rows = [
-        [b for b in row if not (b.callback_data or "").startswith(prefix)]
-        for row in markup.inline_keyboard
-    ]
-    rows = [row for row in rows if row]
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    return without_buttons(markup, DigestPage)
