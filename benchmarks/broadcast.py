@@ -47,7 +47,7 @@ from bot.config import Settings, load_settings  # noqa: E402
 from bot.digest.delivery import DeliveryWorker  # noqa: E402
 from bot.digest.planner import Planner  # noqa: E402
 from bot.models import Article, Tag  # noqa: E402
-from bot.storage import Storage  # noqa: E402
+from bot.storage import SqliteStorage  # noqa: E402
 from bot.storage.migrations import V1_DELIVERY  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
@@ -150,7 +150,7 @@ async def seed_broadcast(db: Path, chats: int) -> None:
         for tag in tags
         for n in range(6)
     ]
-    storage = await Storage.open(db)
+    storage = await SqliteStorage.open(db)
     try:
         await storage.articles.upsert_many(articles)
         now = int(time.time())
@@ -188,7 +188,7 @@ async def bench_send(chats: int, rate: int) -> None:
     try:
         url = (await server.stdout.readline()).decode().strip()
         settings = settings_for(db, url, rate)
-        storage = await Storage.open(db)
+        storage = await SqliteStorage.open(db)
         bot = create_bot(settings)
         try:
             started = time.perf_counter()
@@ -322,7 +322,7 @@ async def build_articles(path: Path, count: int) -> None:
     brief = "Краткое изложение события для сводки, одно-два предложения. "
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    storage = await Storage.open(partial)
+    storage = await SqliteStorage.open(partial)
     try:
         start = datetime(2027, 1, 1, tzinfo=UTC)
         for first in range(0, count, 10_000):
@@ -362,7 +362,7 @@ async def bench_build(chats: int, articles: int) -> None:
         stale.unlink()
     shutil.copyfile(source, db)  # the cache stays free of chats and outbox rows
     fresh_delivery_tables(db)
-    storage = await Storage.open(db)
+    storage = await SqliteStorage.open(db)
     try:
         stored = await storage.articles.count()
         top = await storage.articles.tags(limit=300)

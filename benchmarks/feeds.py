@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.sources.http import Fetcher  # noqa: E402
 from bot.sources.poller import FeedPoller, Outcome  # noqa: E402
-from bot.storage import Storage  # noqa: E402
+from bot.storage import SqliteStorage  # noqa: E402
 
 BASE = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
 RUBRICS = ("Политика", "Экономика", "Общество", "Спорт", "Происшествия", "Культура")
@@ -120,7 +120,7 @@ class Clock:
 async def bench(args: argparse.Namespace, port: int) -> None:
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        store = await Storage.open(Path(tmp) / "bench.sqlite3")
+        store = await SqliteStorage.open(Path(tmp) / "bench.sqlite3")
         clock = Clock()
         for n in range(args.feeds):
             await store.feeds.add(f"{base}/feed/{n}.xml", now=int(clock()))

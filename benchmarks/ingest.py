@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.models import Article  # noqa: E402
-from bot.storage import Storage  # noqa: E402
+from bot.storage import SqliteStorage, Storage  # noqa: E402
 from bot.storage.articles import source_digest  # noqa: E402
 from bot.text import parse_article  # noqa: E402
 
@@ -173,7 +173,7 @@ async def main() -> None:
     await timed("1. parse + summarise", args.count, parse, args.profile == "parse")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
-        storage = await Storage.open(path)
+        storage = await SqliteStorage.open(path)
         try:
 
             async def store() -> str:

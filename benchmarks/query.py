@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.models import Article, Page  # noqa: E402
-from bot.storage import Storage  # noqa: E402
+from bot.storage import SqliteStorage, Storage  # noqa: E402
 from bot.storage.articles import ArticleRepo  # noqa: E402
 from bot.text.stem import query_words  # noqa: E402
 
@@ -81,7 +81,7 @@ def generate(count: int, words: list[str]) -> Iterator[Article]:
 
 async def build(path: Path, count: int) -> None:
     started = time.perf_counter()
-    storage = await Storage.open(path)
+    storage = await SqliteStorage.open(path)
     try:
         batch: list[Article] = []
         for article in generate(count, vocabulary()):
@@ -139,7 +139,7 @@ async def main() -> None:
         await build(partial, args.count)
         partial.rename(path)
         print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
-    storage = await Storage.open(path)
+    storage = await SqliteStorage.open(path)
     try:
         repo = storage.articles
         stored = await repo.count()

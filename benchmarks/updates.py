@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.query import build
-from bot.storage import Storage
+from bot.storage import SqliteStorage
 from tests.botapi import BotAPIServer, RateLimits
 from tests.botapi.models import StoredMessage
 
@@ -62,7 +62,7 @@ def out(line: str) -> None:
 
 
 async def article_count(path: Path) -> int:
-    store = await Storage.open(path)
+    store = await SqliteStorage.open(path)
     try:
         return await store.articles.count()
     finally:
@@ -238,7 +238,7 @@ async def closed_loop(
 
 async def run(args: argparse.Namespace) -> None:
     database = await ensure_database(args.articles)
-    store = await Storage.open(database)
+    store = await SqliteStorage.open(database)
     try:
         total = await store.articles.count()
         tags = [t.display for t in await store.articles.tags(limit=200)]

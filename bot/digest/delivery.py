@@ -28,7 +28,6 @@ import math
 import os
 import secrets
 import socket
-import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -43,6 +42,7 @@ from bot.digest.ratelimit import Pacer
 from bot.digest.sender import Sender
 from bot.digest.telegram import DeliveryClient
 from bot.storage import Storage
+from bot.storage.interface import DATABASE_ERRORS
 from bot.storage.outbox import OutboxRow
 from bot.storage.runs import DigestRun, process_gone, this_process
 
@@ -134,7 +134,7 @@ class DeliveryWorker:
                 try:
                     if await self._lease():
                         await self._serve(drain=False)
-                except sqlite3.Error:
+                except DATABASE_ERRORS:
                     # Typically the database locked too long by another process: the rows
                     # are safe in the outbox, so start over after a pause.
                     logger.exception("digest delivery stopped by a database error; restarting")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 
-from bot.storage.outbox import OutboxRepo, OutboxRow, Outcomes
+from bot.storage.interface import DATABASE_ERRORS, OutboxStore
+from bot.storage.outbox import OutboxRow, Outcomes
 from bot.storage.runs import DigestRun
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ class Journal:
 
     def __init__(
         self,
-        outbox: OutboxRepo,
+        outbox: OutboxStore,
         on_finished: Callable[[list[DigestRun]], None],
         *,
         delay: float = GATHER_DELAY,
@@ -100,7 +100,7 @@ class Journal:
             try:
                 finished = await self.outbox.record(outcomes)
                 recorded = True
-            except sqlite3.Error as exc:
+            except DATABASE_ERRORS as exc:
                 for waiter in waiters:
                     waiter.set_exception(exc)
                 raise

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from datetime import UTC, datetime
 
@@ -14,6 +13,7 @@ from bot.config import Settings
 from bot.digest.delivery import DeliveryWorker
 from bot.digest.planner import Planner
 from bot.storage import Storage
+from bot.storage.interface import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class PlannerWorker:
                 await self.planner.run_due(datetime.now(UTC))
                 await self._purge()
                 delay = await self._until_next()
-            except sqlite3.Error:
+            except DATABASE_ERRORS:
                 # Typically a lock held too long by another process; the next pass retries.
                 logger.exception("digest planning failed; retrying in %.0f s", self.interval)
                 delay = self.interval

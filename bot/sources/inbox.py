@@ -20,17 +20,17 @@ import asyncio
 import io
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
-from bot.errors import ArticleFormatError, StorageError
+from bot.errors import ArticleFormatError
 from bot.models import Article
 from bot.sources.jsonl import read_jsonl
 from bot.storage import Storage
+from bot.storage.interface import DATABASE_ERRORS
 from bot.text import parse_article
 
 logger = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class InboxWatcher:
         if parsed.articles:
             try:
                 result = await self.store.articles.upsert_many(parsed.articles)
-            except (StorageError, sqlite3.Error) as exc:
+            except DATABASE_ERRORS as exc:
                 logger.warning("inbox: %s not stored, will retry: %s", path.name, exc)
                 return None
             logger.info(

@@ -23,7 +23,6 @@ import hashlib
 import logging
 import math
 import random
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,10 +31,11 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.config import FeedSpec, Settings
-from bot.errors import SourceError, StorageError
+from bot.errors import SourceError
 from bot.sources.feeds import parse_feed
 from bot.sources.http import Fetcher, FetchError, FetchResult
 from bot.storage import Feed, Storage
+from bot.storage.interface import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class FeedPoller:
                 try:
                     await self._start_due()
                     await self._wait()
-                except (StorageError, sqlite3.Error) as exc:
+                except DATABASE_ERRORS as exc:
                     logger.warning("feed schedule unreadable, retrying: %s", exc)
                     await asyncio.sleep(self.idle_s)
         finally:
@@ -249,7 +249,7 @@ class FeedPoller:
         if parsed.articles:
             try:
                 result = await self.store.articles.upsert_many(parsed.articles)
-            except (StorageError, sqlite3.Error) as exc:
+            except DATABASE_ERRORS as exc:
                 await self._failed(feed, f"cannot store articles: {exc}", None)
                 return Outcome.FAILED
             added = result.added

@@ -1,7 +1,8 @@
-"""Storage: schema, migrations and repositories (SQLite by default).
+"""Storage: schema, migrations and repositories (SQLite by default, PostgreSQL for scale).
 
-Storage knows models and SQL, never aiogram. Open it with :meth:`Storage.open`; the owner
-closes it.
+Storage knows models and SQL, never aiogram. Open it with :func:`open_storage` (from the
+settings) or :func:`open_url`; the owner closes it. What both backends provide is in
+:mod:`bot.storage.interface`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from bot.storage.chats import ChatRepo
 from bot.storage.db import Database
 from bot.storage.digests import DigestRepo
 from bot.storage.feeds import Feed, FeedRepo
+from bot.storage.interface import DATABASE_ERRORS, InstanceLock, Storage
+from bot.storage.locks import FileLock
 from bot.storage.outbox import OutboxRepo
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
-class Storage:
-    """The repositories over one database, opened and closed together."""
+
+class SqliteStorage(Storage):
+    """The repositories over one SQLite file."""
+
+    backend = "sqlite"
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -28,30 +35,58 @@ class Storage:
         self.feeds = FeedRepo(db)
         self.digests = DigestRepo(db)
         self.outbox = OutboxRepo(db)
+        self._locks: dict[str, FileLock] = {}
 
     @classmethod
-    async def open(cls, path: str | Path) -> Storage:
+    async def open(cls, path: str | Path) -> SqliteStorage:
         return cls(await Database.open(path))
 
     async def close(self) -> None:
+        for lock in self._locks.values():
+            await lock.release()
         await self.db.close()
+
+    async def ping(self) -> None:
+        await self.db.conn.execute("SELECT 1")
+
+    async def schema_version(self) -> int:
+        return await self.db.schema_version()
+
+    def lock(self, name: str) -> InstanceLock:
+        if name not in self._locks:
+            self._locks[name] = FileLock(self.db.path.resolve(), name)
+        return self._locks[name]
+
+
+async def open_url(url: str) -> Storage:
+    """Open ``sqlite:///PATH`` or ``postgresql://…`` and migrate it to the newest schema."""
+    if url.startswith("sqlite:///"):
+        return await SqliteStorage.open(url.removeprefix("sqlite:///"))
+    if url.startswith(POSTGRES_SCHEMES):
+        from bot.storage.postgres import PostgresStorage
+
+        return await PostgresStorage.open(url)
+    raise StorageError(
+        f"unsupported database URL {url!r}: expected sqlite:///PATH or postgresql://"
+    )
 
 
 async def open_storage(settings: Settings) -> Storage:
     """Open the database ``DATABASE_URL`` names (a SQLite file by default)."""
-    path = settings.sqlite_path
-    if path is None:
-        raise StorageError(f"DATABASE_URL: unsupported database {settings.database_url!r}")
-    return await Storage.open(path)
+    return await open_url(settings.database_url)
 
 
 __all__ = [
+    "DATABASE_ERRORS",
     "ArticleRepo",
     "ChatRepo",
     "Database",
     "Feed",
     "FeedRepo",
     "IngestResult",
+    "InstanceLock",
+    "SqliteStorage",
     "Storage",
     "open_storage",
+    "open_url",
 ]

@@ -28,7 +28,7 @@ from aiogram.types import Update
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.models import Article
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 from tests.botapi.html import parse_html, utf16_len
 
 BOT_ID = 123456  # the numeric part of the token, as in Telegram
@@ -314,7 +314,7 @@ def settings() -> Settings:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    storage = await Storage.open(tmp_path / "db.sqlite3")
+    storage = await SqliteStorage.open(tmp_path / "db.sqlite3")
     yield storage
     await storage.close()
 

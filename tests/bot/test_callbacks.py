@@ -20,7 +20,7 @@ from bot.callbacks import (
 )
 from bot.handlers.common import LATEST, SEARCH, Listing, more_button
 from bot.keyboards import COMMON_TIMEZONES
-from bot.storage import Storage
+from bot.storage import SqliteStorage
 
 BIG = 2**63 - 1  # the largest SQLite integer: ids and refs never exceed it
 
@@ -64,7 +64,7 @@ def test_prefixes_are_unique() -> None:
 async def test_more_buttons_fit_64_bytes_whatever_the_query_and_cursor(
     tmp_path: Path, listing: Listing
 ) -> None:
-    store = await Storage.open(tmp_path / "db.sqlite3")
+    store = await SqliteStorage.open(tmp_path / "db.sqlite3")
     try:
         button = await more_button(store, listing)
         assert len(button.pack().encode()) <= 64

@@ -13,7 +13,7 @@ from aiogram import Bot
 from bot.app import create_bot
 from bot.config import Settings, load_settings
 from bot.models import Chat
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 from bot.storage.digests import OutboxMessage, PlannedDigest, Unscheduled
 from tests.botapi import DEFAULT_TOKEN, BotAPIServer, RateLimits
 
@@ -35,7 +35,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def storage(db_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(db_path)
+    store = await SqliteStorage.open(db_path)
     yield store
     await store.close()
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from bot.models import Article, Tag
-from bot.storage import Storage
+from bot.storage import SqliteStorage
 from tests.botapi import DEFAULT_TOKEN, BotAPIServer
 
 SPORT = Tag("спорт", "Спорт")
 
 
 async def seed(db: Path, chats: list[int]) -> None:
-    storage = await Storage.open(db)
+    storage = await SqliteStorage.open(db)
     try:
         await storage.articles.upsert_many(
             [
@@ -70,7 +70,7 @@ async def test_preview_prints_the_digest_a_chat_would_get_and_stores_nothing(
     assert "message 1/1" in out
     assert out.index("Матч номер 2") < out.index("Матч номер 1") < out.index("Матч номер 0")
     assert "[📖 1]" in out or "button.read" in out  # the buttons are listed
-    storage = await Storage.open(db)
+    storage = await SqliteStorage.open(db)
     try:
         chat = await storage.chats.get(42)
         assert chat is not None

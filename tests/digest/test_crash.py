@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import Article, Tag
-from bot.storage import Storage
+from bot.storage import SqliteStorage
 from tests.botapi import DEFAULT_TOKEN, BotAPIServer, Bucket, RateLimits, Window
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 
 
 async def seed(db: Path) -> None:
-    storage = await Storage.open(db)
+    storage = await SqliteStorage.open(db)
     try:
         brief = "Подробности события, которые читатель захочет увидеть в сводке. " * 6
         articles = [

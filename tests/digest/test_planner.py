@@ -17,7 +17,7 @@ from bot.digest.render import DigestPage
 from bot.i18n import translator
 from bot.models import Article, Tag
 from bot.render import html_len
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 from tests.digest.conftest import make_settings, outbox_rows
 
 POLITICS = Tag("политика", "Политика")
@@ -299,7 +299,7 @@ async def test_send_now_delivers_what_is_new_and_keeps_the_schedule(
 
 
 async def test_two_planners_at_once_claim_each_chat_once(db_path: Path) -> None:
-    first, second = await Storage.open(db_path), await Storage.open(db_path)
+    first, second = await SqliteStorage.open(db_path), await SqliteStorage.open(db_path)
     try:
         for chat_id in range(100, 400):
             await chat_with(first, chat_id, SPORT)

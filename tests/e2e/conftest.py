@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 from tests.botapi import BotAPIServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -174,6 +174,6 @@ async def bot(server: BotAPIServer, database: Path, tmp_path: Path) -> AsyncIter
 @pytest.fixture
 async def store(database: Path) -> AsyncIterator[Storage]:
     """A second connection to the bot's database, to check what it stored."""
-    storage = await Storage.open(database)
+    storage = await SqliteStorage.open(database)
     yield storage
     await storage.close()

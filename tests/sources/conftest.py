@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 
 # The dispatcher fixtures of the bot tests, for the admin feed commands.
 from tests.bot.conftest import session, settings, tg  # noqa: F401
@@ -26,7 +26,7 @@ def fixture(name: str) -> bytes:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    storage = await Storage.open(tmp_path / "svodka.sqlite3")
+    storage = await SqliteStorage.open(tmp_path / "svodka.sqlite3")
     try:
         yield storage
     finally:

@@ -18,7 +18,7 @@ from bot.errors import ArticleFormatError
 from bot.models import Article
 from bot.sources.feeds import parse_feed
 from bot.sources.jsonl import FIELDS, article_to_json, read_jsonl
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 from bot.text import build_article, parse_article
 from tests.sources.conftest import fixture
 
@@ -121,7 +121,7 @@ async def test_export_then_ingest_into_an_empty_database_gives_the_same_articles
     assert len(exported) == await store.articles.count() > 20
     lines = [json.dumps(r, ensure_ascii=False) for r in exported]
 
-    empty = await Storage.open(tmp_path / "second.sqlite3")
+    empty = await SqliteStorage.open(tmp_path / "second.sqlite3")
     try:
         read = list(read_jsonl(lines, "export.jsonl"))
         assert all(isinstance(a, Article) for a in read)
@@ -134,7 +134,7 @@ async def test_export_then_ingest_into_an_empty_database_gives_the_same_articles
 
 
 async def _fill(db: Path) -> int:
-    storage = await Storage.open(db)
+    storage = await SqliteStorage.open(db)
     try:
         await storage.articles.upsert_many(corpus_articles())
         return await storage.articles.count()

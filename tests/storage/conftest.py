@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 from bot.storage.articles import ArticleRepo
 
 
@@ -18,7 +18,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def storage(db_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(db_path)
+    opened = await SqliteStorage.open(db_path)
     yield opened
     await opened.close()
 

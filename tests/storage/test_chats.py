@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from bot.models import Tag
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    storage = await Storage.open(tmp_path / "db.sqlite3")
+    storage = await SqliteStorage.open(tmp_path / "db.sqlite3")
     yield storage
     await storage.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import StorageError
-from bot.storage import Storage
+from bot.storage import SqliteStorage, Storage
 from bot.storage.article_rows import decode_cursor, encode_cursor, fts_rowid
 from bot.storage.migrations import MIGRATIONS
 from tests.storage.factory import article, at
@@ -33,18 +33,18 @@ def empty_file(db_path: Path) -> Path:
 
 async def test_an_empty_file_is_migrated_to_version_one(empty_file: Path, db_path: Path) -> None:
     assert user_version(empty_file) == 0
-    storage = await Storage.open(db_path)
+    storage = await SqliteStorage.open(db_path)
     await storage.close()
     assert user_version(db_path) == len(MIGRATIONS) == 1
     assert {"articles", "tags", "article_tags", "articles_fts", "meta"} <= tables(db_path)
 
 
 async def test_reopening_keeps_the_articles_and_migrates_nothing(db_path: Path) -> None:
-    storage = await Storage.open(db_path)
+    storage = await SqliteStorage.open(db_path)
     await storage.articles.upsert_many([article("Выборы прошли", tags=("Выборы",))])
     await storage.close()
     for _ in range(2):
-        storage = await Storage.open(db_path)
+        storage = await SqliteStorage.open(db_path)
         assert await storage.db.schema_version() == 1
         assert await storage.articles.count() == 1
         assert [a.title for a in (await storage.articles.search("выборов")).articles] == [
@@ -58,7 +58,7 @@ async def test_a_file_from_a_newer_version_is_refused(db_path: Path) -> None:
     with sqlite3.connect(db_path) as conn:
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     with pytest.raises(StorageError, match="newer"):
-        await Storage.open(db_path)
+        await SqliteStorage.open(db_path)
 
 
 async def test_other_stemming_rules_rebuild_the_search_index(storage: Storage) -> None:
@@ -77,11 +77,11 @@ async def test_other_stemming_rules_rebuild_the_search_index(storage: Storage) -
 
 
 async def test_a_new_repository_checks_the_index_before_its_first_write(db_path: Path) -> None:
-    storage = await Storage.open(db_path)
+    storage = await SqliteStorage.open(db_path)
     await storage.articles.upsert_many([article("Выборы")])
     await storage.db.conn.execute("UPDATE meta SET value = 'old' WHERE key = 'search_scheme'")
     await storage.close()
-    storage = await Storage.open(db_path)
+    storage = await SqliteStorage.open(db_path)
     try:
         # The update removes the old words from the index: that needs an index of today's rules.
         await storage.articles.upsert_many([article("Выборы", lead="Другой лид.", body=())])
