@@ -33,7 +33,7 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     sqlite3.Error,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
-    ConnectionError,
+    OSError,  # a lost connection, a full disk
 )
 
 
