@@ -1,4 +1,4 @@
-"""The schema on disk: migrations, reopening, a newer file, the search index's stemming."""
+"""The SQLite file: migrations, reopening, a newer file, the search index's stemming."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import StorageError
-from bot.storage import SqliteStorage, Storage
+from bot.storage import SqliteStorage
 from bot.storage.article_rows import decode_cursor, encode_cursor, fts_rowid
 from bot.storage.migrations import MIGRATIONS
 from tests.storage.factory import article, at
@@ -61,7 +61,8 @@ async def test_a_file_from_a_newer_version_is_refused(db_path: Path) -> None:
         await SqliteStorage.open(db_path)
 
 
-async def test_other_stemming_rules_rebuild_the_search_index(storage: Storage) -> None:
+async def test_other_stemming_rules_rebuild_the_search_index(db_path: Path) -> None:
+    storage = await SqliteStorage.open(db_path)
     repo = storage.articles
     await repo.upsert_many([article(f"Выборы {n}", published=at(1 + n % 5)) for n in range(30)])
     # As if an older release (other stemming) had built the index: its words are wrong now.
@@ -74,6 +75,7 @@ async def test_other_stemming_rules_rebuild_the_search_index(storage: Storage) -
     assert (await repo.search("старое")).articles == []
     assert await repo.check_search_index() is False
     await conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    await storage.close()
 
 
 async def test_a_new_repository_checks_the_index_before_its_first_write(db_path: Path) -> None:
