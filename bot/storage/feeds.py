@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.storage.db import Database
 
-_COLUMNS = (
+FEED_COLUMNS = (
     "id, url, title, rubric, tags, paused, interval_s, ttl_s, etag, last_modified, "
     "next_poll_at, last_polled_at, last_ok_at, last_error, error_count, items_ingested, "
     "created_at"
@@ -48,7 +48,8 @@ class Feed:
         return self.title or self.url
 
 
-def _feed(row: Any) -> Feed:
+def feed_from_row(row: Any) -> Feed:
+    """A ``Feed`` from a row of the feeds table (the columns of ``FEED_COLUMNS``)."""
     return Feed(
         id=row["id"],
         url=row["url"],
@@ -70,7 +71,8 @@ def _feed(row: Any) -> Feed:
     )
 
 
-def _tags_json(tags: Sequence[str]) -> str:
+def tags_json(tags: Sequence[str]) -> str:
+    """Tags as stored: JSON text, Cyrillic kept readable."""
     return json.dumps(list(tags), ensure_ascii=False)
 
 
@@ -96,13 +98,15 @@ class FeedRepo:
             cur = await conn.execute(
                 "INSERT INTO feeds (url, title, rubric, tags, next_poll_at, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
-                (url, title, rubric, _tags_json(tags), first_poll, now),
+                (url, title, rubric, tags_json(tags), first_poll, now),
             )
             created = cur.rowcount == 1
-            async with conn.execute(f"SELECT {_COLUMNS} FROM feeds WHERE url = ?", (url,)) as c:
+            async with conn.execute(
+                f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,)
+            ) as c:
                 row = await c.fetchone()
         assert row is not None  # inserted or already there, inside one transaction
-        return _feed(row), created
+        return feed_from_row(row), created
 
     async def sync(
         self, specs: Iterable[tuple[str, str | None, Sequence[str]]], *, now: int
@@ -118,7 +122,7 @@ class FeedRepo:
                 cur = await conn.execute(
                     "INSERT INTO feeds (url, rubric, tags, next_poll_at, created_at) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
-                    (url, rubric, _tags_json(tags), now, now),
+                    (url, rubric, tags_json(tags), now, now),
                 )
                 if cur.rowcount == 1:
                     added += 1
@@ -127,16 +131,16 @@ class FeedRepo:
                     await conn.execute("UPDATE feeds SET rubric = ? WHERE url = ?", (rubric, url))
                 if tags:
                     await conn.execute(
-                        "UPDATE feeds SET tags = ? WHERE url = ?", (_tags_json(tags), url)
+                        "UPDATE feeds SET tags = ? WHERE url = ?", (tags_json(tags), url)
                     )
         return added
 
     async def get(self, feed_id: int) -> Feed | None:
         async with self.db.conn.execute(
-            f"SELECT {_COLUMNS} FROM feeds WHERE id = ?", (feed_id,)
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE id = ?", (feed_id,)
         ) as cur:
             row = await cur.fetchone()
-        return _feed(row) if row else None
+        return feed_from_row(row) if row else None
 
     async def find(self, ref: str) -> Feed | None:
         """A feed by its number (``3`` or ``#3``) or its exact URL."""
@@ -145,27 +149,27 @@ class FeedRepo:
         if number.isdigit():
             return await self.get(int(number))
         async with self.db.conn.execute(
-            f"SELECT {_COLUMNS} FROM feeds WHERE url = ?", (ref,)
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (ref,)
         ) as cur:
             row = await cur.fetchone()
-        return _feed(row) if row else None
+        return feed_from_row(row) if row else None
 
     async def all(self) -> list[Feed]:
-        async with self.db.conn.execute(f"SELECT {_COLUMNS} FROM feeds ORDER BY id") as cur:
+        async with self.db.conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY id") as cur:
             rows = await cur.fetchall()
-        return [_feed(r) for r in rows]
+        return [feed_from_row(r) for r in rows]
 
     async def due(
         self, now: int, *, limit: int = 100, exclude: Collection[int] = ()
     ) -> list[Feed]:
         """Active feeds whose poll time has come, the longest-waiting first."""
         async with self.db.conn.execute(
-            f"SELECT {_COLUMNS} FROM feeds WHERE paused = 0 AND next_poll_at <= ? "
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE paused = 0 AND next_poll_at <= ? "
             "ORDER BY next_poll_at, id LIMIT ?",
             (now, limit + len(exclude)),
         ) as cur:
             rows = await cur.fetchall()
-        return [f for f in map(_feed, rows) if f.id not in exclude][:limit]
+        return [f for f in map(feed_from_row, rows) if f.id not in exclude][:limit]
 
     async def next_poll_at(self, *, exclude: Collection[int] = ()) -> int | None:
         """The earliest scheduled poll of an active feed not in ``exclude``, if any."""

@@ -1,8 +1,18 @@
-"""The feeds table: configured feeds synced at start, admin changes, the poll state."""
+"""The feeds table on each backend: configured feeds synced at start, admin changes, polls."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from bot.storage import Storage
+
+
+@pytest.fixture
+def store(any_storage: Storage) -> Storage:
+    return any_storage
+
 
 NOW = 1_772_500_000
 URL = "https://stepnews.example.kz/rss/all.xml"
@@ -75,3 +85,40 @@ async def test_removed_feed_is_gone(store: Storage) -> None:
     assert await store.feeds.remove(feed.id)
     assert not await store.feeds.remove(feed.id)
     assert await store.feeds.all() == []
+
+
+async def test_configuration_changes_reach_stored_feeds(store: Storage) -> None:
+    await store.feeds.sync([(URL, "Казахстан", ("Степь",))], now=NOW)
+    assert (
+        await store.feeds.sync([(URL, "Регионы", ()), (URL, None, ("Алматы", "Степь"))], now=NOW)
+        == 0
+    )
+    feed = await store.feeds.find(URL)
+    assert feed is not None
+    assert (feed.rubric, feed.tags) == ("Регионы", ("Алматы", "Степь"))
+
+
+async def test_next_poll_skips_paused_and_excluded_feeds(store: Storage) -> None:
+    assert await store.feeds.next_poll_at() is None
+    a, _ = await store.feeds.add("https://a.example/rss", now=NOW)
+    b, _ = await store.feeds.add("https://b.example/rss", now=NOW, next_poll_at=NOW + 100)
+    c, _ = await store.feeds.add("https://c.example/rss", now=NOW, next_poll_at=NOW + 200)
+    assert await store.feeds.next_poll_at(exclude={a.id}) == NOW + 100
+    await store.feeds.set_paused(b.id, True, now=NOW)
+    assert await store.feeds.next_poll_at(exclude=[a.id]) == NOW + 200
+    assert await store.feeds.next_poll_at(exclude={a.id, c.id}) is None
+    assert [f.id for f in await store.feeds.due(NOW + 500, limit=1)] == [a.id]
+    assert [f.id for f in await store.feeds.due(NOW + 500, limit=1, exclude={a.id})] == [c.id]
+
+
+async def test_the_same_feed_added_at_once_is_created_once(store: Storage) -> None:
+    results = await asyncio.gather(*(store.feeds.add(URL, now=NOW) for _ in range(4)))
+    assert sorted(created for _, created in results) == [False, False, False, True]
+    assert len({feed.id for feed, _ in results}) == 1
+
+
+async def test_changes_to_a_missing_feed_report_nothing_changed(store: Storage) -> None:
+    assert not await store.feeds.set_paused(404, True, now=NOW)
+    assert not await store.feeds.remove(404)
+    assert await store.feeds.get(404) is None
+    assert await store.feeds.find("#404") is None

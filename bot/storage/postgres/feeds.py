@@ -2,9 +2,186 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
+
+from bot.storage.feeds import FEED_COLUMNS, Feed, feed_from_row, tags_json
 from bot.storage.postgres.db import PgDatabase
 
 
 class PgFeedRepo:
+    """SQL for the feeds table; multi-statement writes go through :meth:`PgDatabase.write`."""
+
     def __init__(self, db: PgDatabase) -> None:
         self.db = db
+
+    async def add(
+        self,
+        url: str,
+        *,
+        now: int,
+        rubric: str | None = None,
+        tags: Sequence[str] = (),
+        title: str | None = None,
+        next_poll_at: int | None = None,
+    ) -> tuple[Feed, bool]:
+        """The feed with this URL and whether it was created now (False: it existed)."""
+        first_poll = now if next_poll_at is None else next_poll_at
+        async with self.db.write() as conn:
+            row = await conn.fetchrow(
+                "INSERT INTO feeds (url, title, rubric, tags, next_poll_at, created_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (url) DO NOTHING "
+                f"RETURNING {FEED_COLUMNS}",
+                url,
+                title,
+                rubric,
+                tags_json(tags),
+                first_poll,
+                now,
+            )
+            if row is not None:
+                return feed_from_row(row), True
+            # ON CONFLICT waited for any writer of this URL, so its row is visible now.
+            row = await conn.fetchrow(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = $1", url)
+        assert row is not None
+        return feed_from_row(row), False
+
+    async def sync(
+        self, specs: Iterable[tuple[str, str | None, Sequence[str]]], *, now: int
+    ) -> int:
+        """Add configured feeds ``(url, rubric, tags)`` that are missing; returns how many.
+
+        A feed already stored keeps its state; its rubric and tags follow the configuration
+        when the configuration names them.
+        """
+        added = 0
+        async with self.db.write() as conn:
+            for url, rubric, tags in specs:
+                inserted = await conn.fetchval(
+                    "INSERT INTO feeds (url, rubric, tags, next_poll_at, created_at) "
+                    "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (url) DO NOTHING RETURNING id",
+                    url,
+                    rubric,
+                    tags_json(tags),
+                    now,
+                )
+                if inserted is not None:
+                    added += 1
+                    continue
+                if rubric is not None:
+                    await conn.execute("UPDATE feeds SET rubric = $1 WHERE url = $2", rubric, url)
+                if tags:
+                    await conn.execute(
+                        "UPDATE feeds SET tags = $1 WHERE url = $2", tags_json(tags), url
+                    )
+        return added
+
+    async def get(self, feed_id: int) -> Feed | None:
+        row = await self.db.fetchrow(f"SELECT {FEED_COLUMNS} FROM feeds WHERE id = $1", feed_id)
+        return feed_from_row(row) if row else None
+
+    async def find(self, ref: str) -> Feed | None:
+        """A feed by its number (``3`` or ``#3``) or its exact URL."""
+        ref = ref.strip()
+        number = ref.removeprefix("#")
+        if number.isdigit():
+            return await self.get(int(number))
+        row = await self.db.fetchrow(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = $1", ref)
+        return feed_from_row(row) if row else None
+
+    async def all(self) -> list[Feed]:
+        rows = await self.db.fetch(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY id")
+        return [feed_from_row(r) for r in rows]
+
+    async def due(
+        self, now: int, *, limit: int = 100, exclude: Collection[int] = ()
+    ) -> list[Feed]:
+        """Active feeds whose poll time has come, the longest-waiting first."""
+        rows = await self.db.fetch(
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE paused = 0 AND next_poll_at <= $1 "
+            "AND id <> ALL($2::bigint[]) ORDER BY next_poll_at, id LIMIT $3",
+            now,
+            [int(i) for i in exclude],
+            limit,
+        )
+        return [feed_from_row(r) for r in rows]
+
+    async def next_poll_at(self, *, exclude: Collection[int] = ()) -> int | None:
+        """The earliest scheduled poll of an active feed not in ``exclude``, if any."""
+        value = await self.db.fetchval(
+            "SELECT MIN(next_poll_at) FROM feeds WHERE paused = 0 AND id <> ALL($1::bigint[])",
+            [int(i) for i in exclude],
+        )
+        return None if value is None else int(value)
+
+    async def remove(self, feed_id: int) -> bool:
+        """Forget a feed (its articles stay); False if there was none."""
+        gone = await self.db.fetchval("DELETE FROM feeds WHERE id = $1 RETURNING id", feed_id)
+        return gone is not None
+
+    async def set_paused(self, feed_id: int, paused: bool, *, now: int) -> bool:
+        """Pause or resume; a resumed feed is polled at once and its error count reset."""
+        if paused:
+            changed = await self.db.fetchval(
+                "UPDATE feeds SET paused = 1 WHERE id = $1 RETURNING id", feed_id
+            )
+        else:
+            changed = await self.db.fetchval(
+                "UPDATE feeds SET paused = 0, next_poll_at = $2, error_count = 0 WHERE id = $1 "
+                "RETURNING id",
+                feed_id,
+                now,
+            )
+        return changed is not None
+
+    async def record_success(
+        self,
+        feed_id: int,
+        *,
+        now: int,
+        next_poll_at: int,
+        items: int = 0,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        ttl_s: int | None = None,
+        modified: bool = True,
+    ) -> None:
+        """A poll that worked (``modified=False``: 304 Not Modified, validators kept)."""
+        if modified:
+            await self.db.execute(
+                "UPDATE feeds SET etag = $2, last_modified = $3, title = COALESCE($4, title), "
+                "ttl_s = $5, next_poll_at = $6, last_polled_at = $7, last_ok_at = $7, "
+                "last_error = NULL, error_count = 0, items_ingested = items_ingested + $8 "
+                "WHERE id = $1",
+                feed_id,
+                etag,
+                last_modified,
+                title,
+                ttl_s,
+                next_poll_at,
+                now,
+                items,
+            )
+        else:
+            await self.db.execute(
+                "UPDATE feeds SET etag = COALESCE($2, etag), "
+                "last_modified = COALESCE($3, last_modified), next_poll_at = $4, "
+                "last_polled_at = $5, last_ok_at = $5, last_error = NULL, error_count = 0 "
+                "WHERE id = $1",
+                feed_id,
+                etag,
+                last_modified,
+                next_poll_at,
+                now,
+            )
+
+    async def record_error(self, feed_id: int, *, now: int, error: str, next_poll_at: int) -> None:
+        """A failed poll: the message is kept for ``/feeds`` and the error count grows."""
+        await self.db.execute(
+            "UPDATE feeds SET last_error = $2, error_count = error_count + 1, "
+            "next_poll_at = $3, last_polled_at = $4 WHERE id = $1",
+            feed_id,
+            error,
+            next_poll_at,
+            now,
+        )
