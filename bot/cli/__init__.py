@@ -23,7 +23,7 @@ from bot.errors import SvodkaError
 EXIT_USAGE = 2
 
 # Order of the subcommands in --help.
-_MODULES = ("run", "ingest", "query", "digest", "export")
+_MODULES = ("run", "ingest", "query", "digest", "export", "db")
 
 
 def build_parser() -> argparse.ArgumentParser:
