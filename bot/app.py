@@ -8,6 +8,7 @@ The dispatcher is assembled here and nowhere else:
 * inner middlewares, driven by handler flags: throttling, then group-admin checks;
 * dependencies by name: ``settings``, ``store`` (our :class:`Storage`; ``storage`` is
   aiogram's FSM keyword) and anything passed as ``extra``;
+* with ``metrics``, an outer ``update`` middleware counting updates and timing commands;
 * on startup, the command menu in Russian and English (``setMyCommands``).
 """
 
@@ -23,6 +24,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.filters import Command
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import BotCommand, InputFile
@@ -32,6 +34,7 @@ from aiohttp import ClientError, ClientTimeout
 from bot.config import Settings
 from bot.handlers import get_routers
 from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, LanguageMiddleware, create_i18n
+from bot.metrics import Metrics, UpdateMetricsMiddleware
 from bot.middlewares import (
     ChatAdminMiddleware,
     ChatMiddleware,
@@ -152,8 +155,24 @@ async def set_menu(bot: Bot, i18n: I18n) -> None:
         logger.warning("could not set the command menu: %s", exc)
 
 
+def command_names(dispatcher: Dispatcher) -> set[str]:
+    """The commands the dispatcher's message handlers answer (for bounded metric labels)."""
+    names: set[str] = set()
+    for router in dispatcher.chain_tail:
+        for handler in router.message.handlers:
+            for flt in handler.filters or ():
+                if isinstance(flt.callback, Command):
+                    names.update(c.lower() for c in flt.callback.commands if isinstance(c, str))
+    return names
+
+
 def create_dispatcher(
-    *, settings: Settings, storage: Storage, i18n: I18n | None = None, **extra: Any
+    *,
+    settings: Settings,
+    storage: Storage,
+    i18n: I18n | None = None,
+    metrics: Metrics | None = None,
+    **extra: Any,
 ) -> Dispatcher:
     """The dispatcher with every router and middleware; ``settings`` and ``store`` by name."""
     i18n = i18n or create_i18n()
@@ -173,6 +192,10 @@ def create_dispatcher(
         # detaches them from the previous one first.
         router._parent_router = None
         dispatcher.include_router(router)
+    if metrics is not None:
+        dispatcher.update.outer_middleware(
+            UpdateMetricsMiddleware(metrics, command_names(dispatcher))
+        )
 
     async def on_startup(bot: Bot) -> None:
         await set_menu(bot, i18n)

@@ -7,9 +7,11 @@ naming the variable (see :func:`load_settings`). Nothing is read at import time.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -17,6 +19,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,6 +27,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///data/svodka.sqlite3"
+DEFAULT_WEB_PORT = 8080
+# What Telegram accepts as a webhook's secret_token.
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class FeedSpec(BaseModel):
@@ -79,6 +86,13 @@ class Settings(BaseSettings):
     digest_send_empty: bool = False
     feed_interval_seconds: int = Field(600, ge=30, le=86400)
     throttle_seconds: float = Field(1.0, ge=0, le=60)
+
+    # Webhook mode (when WEBHOOK_URL is set) and the web server for /healthz and /metrics.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(None, validate_default=True)
+    webhook_path: str = "/telegram"
+    web_host: str = "127.0.0.1"
+    web_port: int | None = Field(None, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -141,6 +155,48 @@ class Settings(BaseSettings):
         if level not in logging.getLevelNamesMapping():
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        loopback = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+        if not parts.hostname or not (parts.scheme == "https" or loopback):
+            raise ValueError("expected an https:// URL that Telegram can reach")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        secret = value.get_secret_value() if value is not None else ""
+        if not secret:
+            if info.data.get("webhook_url"):
+                raise ValueError("required when WEBHOOK_URL is set")
+            return None
+        if not WEBHOOK_SECRET_PATTERN.fullmatch(secret):
+            raise ValueError("expected 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("web_port", mode="before")
+    @classmethod
+    def _web_port(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        if not value.startswith("/") or value in ("/healthz", "/metrics") or " " in value:
+            raise ValueError("expected a path such as /telegram (not /healthz or /metrics)")
+        return value
+
+    @property
+    def web_server_port(self) -> int | None:
+        """Where /healthz and /metrics listen: always in webhook mode, else if WEB_PORT is set."""
+        if self.webhook_url is not None:
+            return self.web_port or DEFAULT_WEB_PORT
+        return self.web_port
 
     @property
     def sqlite_path(self) -> Path | None:

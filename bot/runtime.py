@@ -1,4 +1,9 @@
-"""The long-running process: storage, bot, dispatcher and background workers.
+"""The long-running process: storage, bot, dispatcher, background workers and web server.
+
+Two modes share everything but the way updates arrive: :func:`run_polling` (the default)
+asks Telegram with ``getUpdates``; :func:`run_webhook` (``WEBHOOK_URL`` set) registers the
+webhook and serves it. Both open the process with :func:`open_runtime`, the one place where
+workers are built and tied to the dispatcher's startup and shutdown.
 
 Workers (digest delivery, feed polling, inbox watching) are objects with a ``name`` and an
 ``async run()`` that loops until cancelled; they start with the dispatcher and are
@@ -12,17 +17,23 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Sequence
+import signal
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
+from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.digest.service import digest_workers
+from bot.metrics import Metrics
 from bot.sources.inbox import InboxWatcher
 from bot.sources.poller import FeedPoller
 from bot.storage import Storage, open_storage
+from bot.web import create_web_app, start_web
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +44,15 @@ class Worker(Protocol):
     async def run(self) -> None: ...
 
 
-def build_workers(settings: Settings, storage: Storage, bot: Bot) -> list[Worker]:
+def build_workers(
+    settings: Settings, storage: Storage, bot: Bot, metrics: Metrics | None = None
+) -> list[Worker]:
     """The background workers of a bot process, in start order."""
     workers: list[Worker] = [
-        FeedPoller.from_settings(settings, storage),
-        InboxWatcher.from_settings(settings, storage),
+        FeedPoller.from_settings(settings, storage, metrics),
+        InboxWatcher.from_settings(settings, storage, metrics),
     ]
-    workers.extend(digest_workers(settings, storage, bot))
+    workers.extend(digest_workers(settings, storage, bot, metrics))
     return workers
 
 
@@ -71,23 +84,131 @@ class WorkerSet:
             logger.error("worker %s stopped", task.get_name(), exc_info=task.exception())
 
 
-async def run_polling(settings: Settings) -> None:
-    """Run the bot with long polling until SIGINT/SIGTERM; close everything it opened."""
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What a running bot process is made of; :func:`open_runtime` owns and closes it."""
+
+    settings: Settings
+    storage: Storage
+    bot: Bot
+    dispatcher: Dispatcher
+    metrics: Metrics
+    workers: WorkerSet
+
+    def web_app(self, *, webhook: bool) -> web.Application:
+        """/healthz and /metrics, and the webhook route when ``webhook``."""
+        return create_web_app(
+            self.settings,
+            storage=self.storage,
+            bot=self.bot,
+            metrics=self.metrics,
+            dispatcher=self.dispatcher if webhook else None,
+        )
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Storage, bot, dispatcher and workers; workers start and stop with the dispatcher."""
+    metrics = Metrics()
     storage = await open_storage(settings)
     bot = create_bot(settings)
     try:
-        dispatcher = create_dispatcher(settings=settings, storage=storage)
-        workers = WorkerSet(build_workers(settings, storage, bot))
+        dispatcher = create_dispatcher(settings=settings, storage=storage, metrics=metrics)
+        workers = WorkerSet(build_workers(settings, storage, bot, metrics))
         dispatcher.startup.register(workers.start)
         dispatcher.shutdown.register(workers.stop)
         # What start-up built lives as long as the process: keep it out of the collector's
         # full passes, which otherwise stall every update in flight for tens of milliseconds.
         gc.collect()
         gc.freeze()
-        me = await bot.get_me()
-        logger.info("svodka is up as @%s (id %d), long polling", me.username, me.id)
-        await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=False)
-        logger.info("svodka stopped")
+        yield Runtime(settings, storage, bot, dispatcher, metrics, workers)
     finally:
         await bot.session.close()
         await storage.close()
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application, host: str, port: int | None) -> AsyncIterator[None]:
+    """The web server for the block's duration (nothing if ``port`` is ``None``)."""
+    if port is None:
+        yield
+        return
+    runner = await start_web(app, host, port)
+    try:
+        yield
+    finally:
+        # Stops listening, then waits for requests in flight (updates being handled).
+        await runner.cleanup()
+
+
+async def run_polling(settings: Settings) -> None:
+    """Run the bot with long polling until SIGINT/SIGTERM; close everything it opened.
+
+    /healthz and /metrics are served only when WEB_PORT is set.
+    """
+    async with open_runtime(settings) as rt:
+        me = await rt.bot.get_me()
+        if (hooked := (await rt.bot.get_webhook_info()).url) != "":
+            logger.warning(
+                "a webhook is set (%s): Telegram answers long polling with 409 until it is "
+                "removed with deleteWebhook, or run with WEBHOOK_URL",
+                hooked,
+            )
+        logger.info("svodka is up as @%s (id %d), long polling", me.username, me.id)
+        port = settings.web_server_port
+        async with serving(rt.web_app(webhook=False), settings.web_host, port):
+            await rt.dispatcher.start_polling(rt.bot, handle_signals=True, close_bot_session=False)
+        logger.info("svodka stopped")
+
+
+async def run_webhook(settings: Settings) -> None:
+    """Serve the webhook (and /healthz, /metrics) until SIGINT/SIGTERM; close everything.
+
+    The webhook is registered at start and left in place at exit: another instance may
+    still be serving it, and Telegram keeps the updates for whoever answers next.
+    """
+    url, secret, port = settings.webhook_url, settings.webhook_secret, settings.web_server_port
+    if url is None or secret is None or port is None:
+        raise ValueError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
+    if urlsplit(url).path != settings.webhook_path:
+        logger.warning(
+            "WEBHOOK_URL ends in %r but the webhook is served at WEBHOOK_PATH %r; "
+            "the reverse proxy must map one to the other",
+            urlsplit(url).path,
+            settings.webhook_path,
+        )
+    # Caught from the start: a signal during start-up stops the process once it is up.
+    with stop_signals() as stop:
+        async with open_runtime(settings) as rt:
+            me = await rt.bot.get_me()
+            dispatcher, bot = rt.dispatcher, rt.bot
+            workflow = {**dispatcher.workflow_data, "dispatcher": dispatcher, "bot": bot}
+            # Listening first: a port that is taken stops the process before workers start.
+            async with serving(rt.web_app(webhook=True), settings.web_host, port):
+                await dispatcher.emit_startup(**workflow)
+                try:
+                    await bot.set_webhook(
+                        url,
+                        secret_token=secret.get_secret_value(),
+                        allowed_updates=dispatcher.resolve_used_update_types(),
+                    )
+                    logger.info("svodka is up as @%s (id %d), webhook %s", me.username, me.id, url)
+                    await stop.wait()
+                    logger.info("stopping")
+                finally:
+                    await dispatcher.emit_shutdown(**workflow)
+    logger.info("svodka stopped")
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs (instead of their defaults)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield stop
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -41,6 +41,7 @@ from bot.digest.journal import Journal
 from bot.digest.ratelimit import Pacer
 from bot.digest.sender import Sender
 from bot.digest.telegram import DeliveryClient
+from bot.metrics import Metrics
 from bot.storage import Storage
 from bot.storage.interface import DATABASE_ERRORS
 from bot.storage.outbox import OutboxRow
@@ -95,6 +96,7 @@ class DeliveryWorker:
         poll_interval: float = 1.0,
         buffer: int = 5_000,
         lease_ttl: float = LEASE_TTL,
+        metrics: Metrics | None = None,
     ) -> None:
         self.storage = storage
         self.settings = settings
@@ -110,7 +112,7 @@ class DeliveryWorker:
         self.owner = _new_owner()
         self.stats = DeliveryStats()
         self.journal = Journal(storage.outbox, self._report_runs)
-        self.client = DeliveryClient(bot)  # owned: closed when delivery ends
+        self.client = DeliveryClient(bot, metrics)  # owned: closed when delivery ends
         self.sender = Sender(self, self.client)
         self.gate = SenderGate(settings.rate_global_per_second, self.senders)
         self.queues: dict[int, deque[OutboxRow]] = {}  # chat -> its rows, in id order

@@ -12,6 +12,7 @@ from aiogram import Bot
 from bot.config import Settings
 from bot.digest.delivery import DeliveryWorker
 from bot.digest.planner import Planner
+from bot.metrics import Metrics
 from bot.storage import Storage
 from bot.storage.interface import DATABASE_ERRORS
 
@@ -68,7 +69,10 @@ class PlannerWorker:
 
 
 def digest_workers(
-    settings: Settings, storage: Storage, bot: Bot
+    settings: Settings, storage: Storage, bot: Bot, metrics: Metrics | None = None
 ) -> list[PlannerWorker | DeliveryWorker]:
     """The planner and the delivery worker, in start order."""
-    return [PlannerWorker(storage, settings), DeliveryWorker(storage, bot, settings)]
+    return [
+        PlannerWorker(storage, settings),
+        DeliveryWorker(storage, bot, settings, metrics=metrics),
+    ]

@@ -18,10 +18,17 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
 from aiogram.methods import TelegramMethod
 from aiogram.types import TelegramObject
 from aiohttp import ClientError, ClientTimeout
+
+from bot.metrics import Metrics
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -59,9 +66,10 @@ def request_body(chat_id: int, text: str, reply_markup: str | None) -> bytes:
 class DeliveryClient:
     """Sends digest messages over its own HTTP connection pool (closed by :meth:`close`)."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, metrics: Metrics | None = None) -> None:
         self.session = AiohttpSession(api=bot.session.api, timeout=bot.session.timeout)
         self.bot = Bot(token=bot.token, session=self.session, default=bot.default)
+        self.metrics = metrics or Metrics()
 
     async def send(self, chat_id: int, text: str, reply_markup: str | None) -> int:
         """Send one message and return its ``message_id``; aiogram's exceptions otherwise."""
@@ -86,10 +94,21 @@ class DeliveryClient:
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 answer = json.loads(raw)
                 if answer["ok"] is True:
-                    return int(answer["result"]["message_id"])
+                    message_id = int(answer["result"]["message_id"])
+                    self.metrics.sent.inc()
+                    return message_id
         method = self._method(chat_id, text, reply_markup)
-        # Raises the exception aiogram would (429, 403, migration, 400 …).
-        self.session.check_response(bot=self.bot, method=method, status_code=status, content=raw)
+        try:
+            # Raises the exception aiogram would (429, 403, migration, 400 …).
+            self.session.check_response(
+                bot=self.bot, method=method, status_code=status, content=raw
+            )
+        except TelegramRetryAfter:
+            self.metrics.rate_limited.inc()
+            raise
+        except TelegramForbiddenError:
+            self.metrics.forbidden.inc()
+            raise
         raise TelegramAPIError(method=method, message=f"unexpected answer: {raw[:200]}")
 
     @staticmethod

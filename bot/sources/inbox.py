@@ -27,6 +27,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import ArticleFormatError
+from bot.metrics import Metrics
 from bot.models import Article
 from bot.sources.jsonl import read_jsonl
 from bot.storage import Storage
@@ -72,8 +73,10 @@ class InboxWatcher:
         scan_interval_s: float = 2.0,
         summary_chars: int = 300,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self.inbox = inbox
         self.scan_interval_s = scan_interval_s
         self.summary_chars = summary_chars
@@ -81,8 +84,12 @@ class InboxWatcher:
         self._seen: dict[str, tuple[_Signature, float]] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: Storage) -> InboxWatcher:
-        return cls(store, settings.inbox_dir, summary_chars=settings.summary_chars)
+    def from_settings(
+        cls, settings: Settings, store: Storage, metrics: Metrics | None = None
+    ) -> InboxWatcher:
+        return cls(
+            store, settings.inbox_dir, summary_chars=settings.summary_chars, metrics=metrics
+        )
 
     async def run(self) -> None:
         logger.info("watching %s for article files", self.inbox)
@@ -151,6 +158,7 @@ class InboxWatcher:
             except DATABASE_ERRORS as exc:
                 logger.warning("inbox: %s not stored, will retry: %s", path.name, exc)
                 return None
+            self.metrics.articles.labels("inbox").inc(result.added)
             logger.info(
                 "inbox: %s: %d new, %d updated, %d unchanged",
                 path.name,

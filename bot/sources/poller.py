@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import FeedSpec, Settings
 from bot.errors import SourceError
+from bot.metrics import Metrics
 from bot.sources.feeds import parse_feed
 from bot.sources.http import Fetcher, FetchError, FetchResult
 from bot.storage import Feed, Storage
@@ -88,8 +89,10 @@ class FeedPoller:
         clock: Callable[[], float] = time.time,
         jitter: float = 0.1,
         idle_s: float = 5.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self.interval_s = interval_s
         self.concurrency = concurrency
         self.zone = zone
@@ -105,9 +108,12 @@ class FeedPoller:
         self.articles_added = 0  # since the start, for logs and benchmarks
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: Storage) -> FeedPoller:
+    def from_settings(
+        cls, settings: Settings, store: Storage, metrics: Metrics | None = None
+    ) -> FeedPoller:
         return cls(
             store,
+            metrics=metrics,
             interval_s=settings.feed_interval_seconds,
             zone=ZoneInfo(settings.default_timezone),
             summary_chars=settings.summary_chars,
@@ -254,6 +260,7 @@ class FeedPoller:
                 return Outcome.FAILED
             added = result.added
             self.articles_added += added
+            self.metrics.articles.labels("feed").inc(added)
             logger.info(
                 "feed %s: %d new, %d updated, %d unchanged",
                 feed.url,
@@ -275,6 +282,7 @@ class FeedPoller:
         return Outcome.INGESTED
 
     async def _failed(self, feed: Feed, error: str, retry_after: float | None) -> None:
+        self.metrics.feed_errors.inc()
         failures = feed.error_count + 1
         delay = min(self.interval(feed, feed.ttl_s) * 2 ** min(failures - 1, 20), DAY_S)
         next_at = self._schedule(delay, retry_after)

@@ -24,6 +24,11 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "DEFAULT_TIMEZONE",
         "LOG_LEVEL",
         "TELEGRAM_API_URL",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "WEBHOOK_PATH",
+        "WEB_HOST",
+        "WEB_PORT",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -38,6 +43,10 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.digest_time == time(9, 0)
     assert settings.rate_global_per_second == 25
     assert settings.summary_chars == 300
+    assert settings.webhook_url is None
+    assert settings.webhook_path == "/telegram"
+    assert settings.web_host == "127.0.0.1"
+    assert settings.web_server_port is None  # long polling, no web server
 
 
 @pytest.mark.parametrize(
@@ -53,6 +62,16 @@ def test_defaults_are_the_documented_ones() -> None:
         ("RATE_GLOBAL_PER_SECOND", "5000", "RATE_GLOBAL_PER_SECOND:"),
         ("BOT_TOKEN", "not-a-token", "BOT_TOKEN: expected the token from @BotFather"),
         ("FEEDS", "ftp://feeds.example/rss", "FEEDS:"),
+        ("WEBHOOK_URL", "http://bot.example.kz/telegram", "WEBHOOK_URL: expected an https://"),
+        ("WEBHOOK_URL", "bot.example.kz/telegram", "WEBHOOK_URL: expected an https://"),
+        ("WEBHOOK_URL", "https://bot.example.kz/telegram", "WEBHOOK_SECRET: required when"),
+        ("WEBHOOK_SECRET", "has spaces", "WEBHOOK_SECRET: expected 1 to 256 characters"),
+        ("WEBHOOK_SECRET", "x" * 257, "WEBHOOK_SECRET: expected 1 to 256 characters"),
+        ("WEBHOOK_SECRET", "ключ", "WEBHOOK_SECRET: expected 1 to 256 characters"),
+        ("WEBHOOK_PATH", "telegram", "WEBHOOK_PATH: expected a path"),
+        ("WEBHOOK_PATH", "/metrics", "WEBHOOK_PATH: expected a path"),
+        ("WEB_PORT", "70000", "WEB_PORT:"),
+        ("WEB_PORT", "http", "WEB_PORT:"),
     ],
 )
 def test_a_wrong_value_names_the_variable_in_one_line(
@@ -79,6 +98,46 @@ def test_the_token_never_shows_in_errors_or_dumps(monkeypatch: pytest.MonkeyPatc
     assert secret not in str(settings.model_dump())
     assert settings.bot_token is not None
     assert settings.bot_token.get_secret_value() == secret
+
+
+@pytest.mark.parametrize(
+    ("url", "port", "expected_port"),
+    [
+        ("https://bot.example.kz/telegram", None, 8080),
+        ("https://bot.example.kz/telegram", "9000", 9000),
+        ("http://127.0.0.1:8443/telegram", None, 8080),  # a local Bot API server, tests
+        ("", "9100", 9100),  # long polling with /healthz and /metrics
+        ("", "", None),  # long polling alone
+    ],
+)
+def test_the_web_server_runs_in_webhook_mode_or_when_a_port_is_set(
+    monkeypatch: pytest.MonkeyPatch, url: str, port: str | None, expected_port: int | None
+) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", url)
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret_-X" if url else "")
+    if port is not None:
+        monkeypatch.setenv("WEB_PORT", port)
+    settings = load_settings()
+    assert settings.webhook_url == (url or None)
+    assert settings.web_server_port == expected_port
+
+
+def test_the_webhook_secret_never_shows_in_errors_or_dumps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secret = "very_SECRET-webhook-token"
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.kz/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    monkeypatch.setenv("WEB_PORT", "0")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert secret not in str(caught.value)
+    monkeypatch.delenv("WEB_PORT")
+    settings = load_settings()
+    assert secret not in repr(settings)
+    assert secret not in str(settings.model_dump())
+    assert settings.webhook_secret is not None
+    assert settings.webhook_secret.get_secret_value() == secret
 
 
 def test_lists_are_read_from_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
