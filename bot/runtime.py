@@ -5,10 +5,11 @@ asks Telegram with ``getUpdates``; :func:`run_webhook` (``WEBHOOK_URL`` set) reg
 webhook and serves it. Both open the process with :func:`open_runtime`, the one place where
 workers are built and tied to the dispatcher's startup and shutdown.
 
-Workers (digest delivery, feed polling, inbox watching) are objects with a ``name`` and an
-``async run()`` that loops until cancelled; they start with the dispatcher and are
-cancelled, then awaited, when it stops. Each keeps its state in the database, so a
-cancellation at any await loses nothing.
+Workers (digest delivery, feed polling, inbox watching; see :mod:`bot.workers`) start with
+the dispatcher and are cancelled, then awaited, when it stops. They run on one instance of
+the bot at a time, the one holding the database's ``leader`` lock. Long polling takes a lock
+too, so a second process polling the same token on the same database waits instead of
+fighting the first for updates.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
@@ -34,54 +34,29 @@ from bot.sources.inbox import InboxWatcher
 from bot.sources.poller import FeedPoller
 from bot.storage import Storage, open_storage
 from bot.web import create_web_app, start_web
+from bot.workers import LeaderOnly, Worker, WorkerSet, wait_for_lock
 
 logger = logging.getLogger(__name__)
-
-
-class Worker(Protocol):
-    name: str
-
-    async def run(self) -> None: ...
 
 
 def build_workers(
     settings: Settings, storage: Storage, bot: Bot, metrics: Metrics | None = None
 ) -> list[Worker]:
-    """The background workers of a bot process, in start order."""
-    workers: list[Worker] = [
-        FeedPoller.from_settings(settings, storage, metrics),
-        InboxWatcher.from_settings(settings, storage, metrics),
-    ]
-    workers.extend(digest_workers(settings, storage, bot, metrics))
-    return workers
+    """The background workers of a bot process, in start order.
 
+    All of them are singletons per bot: they run on whichever instance holds the database's
+    ``leader`` lock (on a lone instance, at once), and another takes over if it dies.
+    """
 
-class WorkerSet:
-    """Starts workers as tasks and stops them; a crashed worker is logged, not silent."""
+    def singletons() -> list[Worker]:
+        workers: list[Worker] = [
+            FeedPoller.from_settings(settings, storage, metrics),
+            InboxWatcher.from_settings(settings, storage, metrics),
+        ]
+        workers.extend(digest_workers(settings, storage, bot, metrics))
+        return workers
 
-    def __init__(self, workers: Sequence[Worker]) -> None:
-        self.workers = list(workers)
-        self.tasks: list[asyncio.Task[None]] = []
-
-    async def start(self) -> None:
-        for worker in self.workers:
-            task = asyncio.create_task(worker.run(), name=worker.name)
-            task.add_done_callback(self._report)
-            self.tasks.append(task)
-            logger.info("worker %s started", worker.name)
-
-    async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self.tasks.clear()
-
-    @staticmethod
-    def _report(task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("worker %s stopped", task.get_name(), exc_info=task.exception())
+    return [LeaderOnly(storage.lock("leader"), singletons)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +129,16 @@ async def run_polling(settings: Settings) -> None:
                 "removed with deleteWebhook, or run with WEBHOOK_URL",
                 hooked,
             )
+        # Two processes polling one token would take each other's updates (Telegram answers
+        # the loser with 409): the second one on this database waits for the first to stop.
+        with stop_signals() as stop:
+            polling = rt.storage.lock(f"polling-{me.id}")
+            if not await _first(
+                wait_for_lock(polling, f"another instance is already polling @{me.username}"),
+                stop.wait(),
+            ):
+                logger.info("svodka stopped")
+                return
         logger.info("svodka is up as @%s (id %d), long polling", me.username, me.id)
         port = settings.web_server_port
         async with serving(rt.web_app(webhook=False), settings.web_host, port):
@@ -198,6 +183,18 @@ async def run_webhook(settings: Settings) -> None:
                 finally:
                     await dispatcher.emit_shutdown(**workflow)
     logger.info("svodka stopped")
+
+
+async def _first(wanted: Awaitable[None], stop: Awaitable[bool]) -> bool:
+    """Await ``wanted`` unless ``stop`` comes first; True if ``wanted`` finished."""
+    tasks = [asyncio.ensure_future(wanted), asyncio.ensure_future(stop)]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return tasks[0] in done
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import pytest
 
 from bot.storage import open_url
 from bot.workers import LeaderOnly, Worker, wait_for_lock
+from tests.waiting import until
 
 
 class Recorder:
@@ -24,12 +25,6 @@ class Recorder:
             await asyncio.Event().wait()
         finally:
             self.log.append(f"stop {self.name}")
-
-
-async def until(condition: object, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.02)
 
 
 async def test_a_lock_is_held_by_one_storage_until_released(storage_url: str) -> None:
