@@ -4,6 +4,11 @@ and the time to build the digests of many chats over a large article store.
     .venv/bin/python benchmarks/broadcast.py [--chats 20000] [--rate 1000]
                                              [--build-chats 100000] [--articles 1000000]
                                              [--skip-send] [--skip-build]
+                                             [--database-url postgresql://…]
+
+SQLite files under ``benchmarks/out/`` by default; with ``--database-url`` the same runs
+go to PostgreSQL, each in a schema of its own (``svodka_bench_send``, ``svodka_bench_build``)
+created afresh and dropped afterwards, so the database is left as it was.
 
 Delivery: ``--chats`` private chats each get a digest of a dozen new articles (two
 messages) from the real planner; the Bot API test server runs as a subprocess (its own
@@ -15,17 +20,17 @@ its outbox rows), and the bot process's CPU time per message (all threads).
 
 Build: ``--build-chats`` chats, each subscribed to three of the 300 busiest tags with its
 cursor one day of articles back, over ``--articles`` stored articles; the planner claims
-them all and writes their outbox rows. The article store is built once and cached under
-``benchmarks/out/`` (by ``benchmarks/query.py`` when it provides ``ensure_database``).
+them all and writes their outbox rows. On SQLite the article store is built once and
+cached under ``benchmarks/out/``; on PostgreSQL it is ingested into the run's schema.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import hashlib
-import importlib
 import logging
 import os
 import random
@@ -33,11 +38,14 @@ import shutil
 import sqlite3
 import sys
 import time
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
+import asyncpg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,8 +55,9 @@ from bot.config import Settings, load_settings  # noqa: E402
 from bot.digest.delivery import DeliveryWorker  # noqa: E402
 from bot.digest.planner import Planner  # noqa: E402
 from bot.models import Article, Tag  # noqa: E402
-from bot.storage import SqliteStorage  # noqa: E402
+from bot.storage import SqliteStorage, Storage, open_url  # noqa: E402
 from bot.storage.migrations import V1_DELIVERY  # noqa: E402
+from bot.storage.postgres import PostgresStorage  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 TOKEN = "123456789:AAH_svodka-broadcast-benchmark"
@@ -64,15 +73,63 @@ def digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def settings_for(db: Path, api_url: str, rate: float) -> Settings:
+def settings_for(url: str, api_url: str, rate: float) -> Settings:
     return load_settings(
         _env_file=None,
         bot_token=TOKEN,
         telegram_api_url=api_url,
-        database_url=f"sqlite:///{db}",
+        database_url=url,
         rate_global_per_second=rate,
         default_timezone="Asia/Almaty",
     )
+
+
+# -- the database ----------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def bench_database(name: str, server: str | None) -> AsyncIterator[str]:
+    """A fresh database URL: ``OUT/<name>.sqlite3``, or a schema of its own on ``server``."""
+    if server is None:
+        OUT.mkdir(parents=True, exist_ok=True)
+        for path in OUT.glob(f"{name}.sqlite3*"):
+            path.unlink()
+        yield f"sqlite:///{OUT / f'{name}.sqlite3'}"
+        return
+    schema = f"svodka_bench_{name}"
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        parts = urlsplit(server)
+        query = "&".join(q for q in (parts.query, urlencode({"search_path": schema})) if q)
+        yield urlunsplit(parts._replace(query=query))
+    finally:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await conn.close()
+
+
+async def insert_rows(
+    storage: Storage, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Bulk rows in one transaction: ``executemany`` on SQLite, ``COPY`` on PostgreSQL."""
+    if isinstance(storage, PostgresStorage):
+        async with storage.db.write() as conn:
+            await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+        return
+    assert isinstance(storage, SqliteStorage)
+    marks = ", ".join("?" * len(columns))
+    async with storage.db.write() as conn:
+        await conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+        )
+
+
+async def fetch_rows(storage: Storage, sql: str) -> list[tuple[Any, ...]]:
+    if isinstance(storage, PostgresStorage):
+        return [tuple(row) for row in await storage.db.fetch(sql)]
+    assert isinstance(storage, SqliteStorage)
+    async with storage.db.conn.execute(sql) as cur:
+        return [tuple(row) for row in await cur.fetchall()]
 
 
 # -- the test server, in its own process ------------------------------------------------
@@ -133,7 +190,7 @@ def process_cpu(pid: int) -> float:
 # -- delivery ----------------------------------------------------------------------------
 
 
-async def seed_broadcast(db: Path, chats: int) -> None:
+async def seed_broadcast(url: str, chats: int) -> None:
     """Chats with two subscriptions each; every tag has six new articles (two messages)."""
     tags = [Tag(f"тема_{n}", f"Тема-{n}") for n in range(40)]
     brief = "Подробности события в двух-трёх предложениях, как их даёт сводка. " * 4
@@ -150,35 +207,37 @@ async def seed_broadcast(db: Path, chats: int) -> None:
         for tag in tags
         for n in range(6)
     ]
-    storage = await SqliteStorage.open(db)
+    storage = await open_url(url)
     try:
         await storage.articles.upsert_many(articles)
         now = int(time.time())
-        async with storage.db.write() as conn:
-            await conn.executemany(
-                "INSERT INTO chats (id, type, next_digest_at, created_at, updated_at) "
-                "VALUES (?, 'private', ?, ?, ?)",
-                [(FIRST_CHAT + i, int(NOW.timestamp()), now, now) for i in range(chats)],
-            )
-            await conn.executemany(
-                "INSERT INTO subscriptions (chat_id, tag_key, display, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                [
-                    (FIRST_CHAT + i, tag.key, tag.display, now)
-                    for i in range(chats)
-                    for tag in dict.fromkeys((tags[i % 40], tags[(i * 7 + 3) % 40]))
-                ],
-            )
+        await insert_rows(
+            storage,
+            "chats",
+            ("id", "type", "next_digest_at", "created_at", "updated_at"),
+            [(FIRST_CHAT + i, "private", int(NOW.timestamp()), now, now) for i in range(chats)],
+        )
+        await insert_rows(
+            storage,
+            "subscriptions",
+            ("chat_id", "tag_key", "display", "created_at"),
+            [
+                (FIRST_CHAT + i, tag.key, tag.display, now)
+                for i in range(chats)
+                for tag in dict.fromkeys((tags[i % 40], tags[(i * 7 + 3) % 40]))
+            ],
+        )
     finally:
         await storage.close()
 
 
-async def bench_send(chats: int, rate: int) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    db = OUT / "broadcast.sqlite3"
-    for path in OUT.glob("broadcast.sqlite3*"):
-        path.unlink()
-    await seed_broadcast(db, chats)
+async def bench_send(chats: int, rate: int, server_url: str | None) -> None:
+    async with bench_database("send", server_url) as url:
+        await seed_broadcast(url, chats)
+        await deliver(url, chats, rate)
+
+
+async def deliver(db: str, chats: int, rate: int) -> None:
     server = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "serve", str(rate), str(chats),
         cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -188,7 +247,8 @@ async def bench_send(chats: int, rate: int) -> None:
     try:
         url = (await server.stdout.readline()).decode().strip()
         settings = settings_for(db, url, rate)
-        storage = await SqliteStorage.open(db)
+        storage = await open_url(db)
+        print(f"{storage.backend}: {chats} chats, rate limit {rate} msg/s", flush=True)
         bot = create_bot(settings)
         try:
             started = time.perf_counter()
@@ -201,12 +261,11 @@ async def bench_send(chats: int, rate: int) -> None:
             cpu, wall = time.process_time(), time.perf_counter()
             stats = await worker.drain()
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            async with storage.db.conn.execute(
-                "SELECT chat_id, text FROM outbox ORDER BY id"
-            ) as cur:
-                expected: dict[int, list[str]] = {}
-                for chat_id, text in await cur.fetchall():
-                    expected.setdefault(chat_id, []).append(digest(text))
+            expected: dict[int, list[str]] = {}
+            for chat_id, text in await fetch_rows(
+                storage, "SELECT chat_id, text FROM outbox ORDER BY id"
+            ):
+                expected.setdefault(chat_id, []).append(digest(text))
         finally:
             await bot.session.close()
             await storage.close()
@@ -295,54 +354,44 @@ def report_send(
 
 
 async def ensure_articles(count: int) -> Path:
-    """A database of ``count`` articles: the query benchmark's cache, else one built here."""
-    shared = OUT / f"query-{count}.sqlite3"
-    if shared.exists():
-        return shared
-    try:
-        query = importlib.import_module("benchmarks.query")
-    except ImportError:
-        query = None
-    if query is not None and hasattr(query, "build"):
-        OUT.mkdir(parents=True, exist_ok=True)
-        await query.build(shared, count)
-        return shared
+    """A SQLite store of ``count`` articles, built once and cached (never given chats)."""
     path = OUT / f"digest-articles-{count}.sqlite3"
     if not path.exists():
-        await build_articles(path, count)
+        OUT.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        storage = await SqliteStorage.open(partial)
+        try:
+            await build_articles(storage, count)
+        finally:
+            await storage.close()
+        partial.rename(path)
     return path
 
 
-async def build_articles(path: Path, count: int) -> None:
-    print(f"building {count} articles in {path} (once) …", flush=True)
+async def build_articles(storage: Storage, count: int) -> None:
+    print(f"ingesting {count} articles into {storage.backend} …", flush=True)
     rng = random.Random(1)
     tags = [f"Тег-{n}" for n in range(2000)]
     weights = [1 / (n + 1) for n in range(2000)]  # a few busy tags, a long tail
     rubrics = ["Политика", "Экономика", "Общество", "В мире", "Спорт", "Культура"]
     brief = "Краткое изложение события для сводки, одно-два предложения. "
-    partial = path.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    storage = await SqliteStorage.open(partial)
-    try:
-        start = datetime(2027, 1, 1, tzinfo=UTC)
-        for first in range(0, count, 10_000):
-            batch = [
-                Article(
-                    title=f"Заголовок новости номер {n}",
-                    published=start + timedelta(seconds=30 * n),
-                    lead=brief,
-                    brief=brief,
-                    tags=tuple(rng.choices(tags, weights, k=2)),
-                    rubric=rubrics[n % len(rubrics)],
-                    url=f"https://example.kz/a/{n}",
-                    date_only=False,
-                )
-                for n in range(first, min(first + 10_000, count))
-            ]
-            await storage.articles.upsert_many(batch)
-    finally:
-        await storage.close()
-    partial.rename(path)
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    for first in range(0, count, 10_000):
+        batch = [
+            Article(
+                title=f"Заголовок новости номер {n}",
+                published=start + timedelta(seconds=30 * n),
+                lead=brief,
+                brief=brief,
+                tags=tuple(rng.choices(tags, weights, k=2)),
+                rubric=rubrics[n % len(rubrics)],
+                url=f"https://example.kz/a/{n}",
+                date_only=False,
+            )
+            for n in range(first, min(first + 10_000, count))
+        ]
+        await storage.articles.upsert_many(batch)
 
 
 def fresh_delivery_tables(db: Path) -> None:
@@ -355,46 +404,57 @@ def fresh_delivery_tables(db: Path) -> None:
         )
 
 
-async def bench_build(chats: int, articles: int) -> None:
-    source = await ensure_articles(articles)
-    db = OUT / "build.sqlite3"
-    for stale in OUT.glob("build.sqlite3*"):
-        stale.unlink()
-    shutil.copyfile(source, db)  # the cache stays free of chats and outbox rows
-    fresh_delivery_tables(db)
-    storage = await SqliteStorage.open(db)
-    try:
-        stored = await storage.articles.count()
-        top = await storage.articles.tags(limit=300)
-        cursor = await storage.articles.max_id() - DAY_OF_ARTICLES
-        rng = random.Random(2)
-        now = int(time.time())
-        async with storage.db.write() as conn:
-            await conn.executemany(
-                "INSERT INTO chats (id, type, next_digest_at, digest_cursor, created_at, "
-                "updated_at) VALUES (?, 'private', ?, ?, ?, ?)",
-                [(FIRST_CHAT + i, int(NOW.timestamp()), cursor, now, now) for i in range(chats)],
-            )
-            await conn.executemany(
-                "INSERT INTO subscriptions (chat_id, tag_key, display, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                [
-                    (FIRST_CHAT + i, tag.key, tag.display, now)
-                    for i in range(chats)
-                    for tag in rng.sample(top, 3)
-                ],
-            )
-        settings = settings_for(db, "http://127.0.0.1:9", 30)
-        cpu, started = time.process_time(), time.perf_counter()
-        run = await Planner(storage, settings).run_due(NOW)
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    finally:
-        await storage.close()
+async def bench_build(chats: int, articles: int, server_url: str | None) -> None:
+    async with bench_database("build", server_url) as url:
+        if server_url is None:
+            db = Path(url.removeprefix("sqlite:///"))
+            shutil.copyfile(await ensure_articles(articles), db)  # the cache stays clean
+            fresh_delivery_tables(db)
+        storage = await open_url(url)
+        try:
+            if server_url is not None:
+                started = time.perf_counter()
+                await build_articles(storage, articles)
+                print(f"ingested in {time.perf_counter() - started:.0f} s", flush=True)
+            await plan_all(storage, url, chats)
+        finally:
+            await storage.close()
+
+
+async def plan_all(storage: Storage, url: str, chats: int) -> None:
+    stored = await storage.articles.count()
+    top = await storage.articles.tags(limit=300)
+    cursor = await storage.articles.max_id() - DAY_OF_ARTICLES
+    rng = random.Random(2)
+    now = int(time.time())
+    await insert_rows(
+        storage,
+        "chats",
+        ("id", "type", "next_digest_at", "digest_cursor", "created_at", "updated_at"),
+        [
+            (FIRST_CHAT + i, "private", int(NOW.timestamp()), cursor, now, now)
+            for i in range(chats)
+        ],
+    )
+    await insert_rows(
+        storage,
+        "subscriptions",
+        ("chat_id", "tag_key", "display", "created_at"),
+        [
+            (FIRST_CHAT + i, tag.key, tag.display, now)
+            for i in range(chats)
+            for tag in rng.sample(top, 3)
+        ],
+    )
+    settings = settings_for(url, "http://127.0.0.1:9", 30)
+    cpu, started = time.process_time(), time.perf_counter()
+    run = await Planner(storage, settings).run_due(NOW)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert run is not None
     print(
-        f"built {run.chats_due} digests ({run.digests} not empty, {run.messages} messages) "
-        f"over {stored} articles in {elapsed:.1f} s ({elapsed / run.chats_due * 1000:.2f} ms "
-        f"a chat, CPU {cpu:.1f} s)"
+        f"{storage.backend}: built {run.chats_due} digests ({run.digests} not empty, "
+        f"{run.messages} messages) over {stored} articles in {elapsed:.1f} s "
+        f"({elapsed / run.chats_due * 1000:.2f} ms a chat, CPU {cpu:.1f} s in this process)"
     )
 
 
@@ -409,12 +469,17 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--skip-send", action="store_true")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a PostgreSQL server (postgresql://…) to run on instead of SQLite files",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.skip_send:
-        asyncio.run(bench_send(args.chats, args.rate))
+        asyncio.run(bench_send(args.chats, args.rate, args.database_url))
     if not args.skip_build:
-        asyncio.run(bench_build(args.build_chats, args.articles))
+        asyncio.run(bench_build(args.build_chats, args.articles, args.database_url))
     return 0
 
 

@@ -1,4 +1,8 @@
-"""A real SQLite file, the Bot API test server on 127.0.0.1, and a real aiogram Bot."""
+"""A real database on each backend, the Bot API test server on 127.0.0.1, a real aiogram Bot.
+
+``storage`` is a SQLite file, then a fresh PostgreSQL schema (skipped, with the reason,
+when no server is reachable); ``sqlite_storage`` is for tests that reach SQLite itself.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from aiogram import Bot
 from bot.app import create_bot
 from bot.config import Settings, load_settings
 from bot.models import Chat
-from bot.storage import SqliteStorage, Storage
+from bot.storage import SqliteStorage, Storage, open_url
 from bot.storage.digests import OutboxMessage, PlannedDigest, Unscheduled
+from bot.storage.postgres import PostgresStorage
 from tests.botapi import DEFAULT_TOKEN, BotAPIServer, RateLimits
 
 
@@ -34,7 +39,15 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def storage(db_path: Path) -> AsyncIterator[Storage]:
+async def storage(storage_url: str) -> AsyncIterator[Storage]:
+    """An open storage on each backend in turn (``storage_url`` from tests/conftest.py)."""
+    store = await open_url(storage_url)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def sqlite_storage(db_path: Path) -> AsyncIterator[Storage]:
     store = await SqliteStorage.open(db_path)
     yield store
     await store.close()
@@ -89,9 +102,18 @@ async def enqueue_run(storage: Storage, texts: Mapping[int, Sequence[str]]) -> i
     return run_id
 
 
-async def outbox_rows(storage: Storage) -> list[dict[str, Any]]:
-    async with storage.db.conn.execute(
-        "SELECT id, run_id, chat_id, seq, text, status, attempts, failures, last_error, "
-        "message_id FROM outbox ORDER BY id"
-    ) as cur:
+async def query(storage: Storage, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows of a query written for both backends (placeholders ``$1``, ``$2`` …)."""
+    if isinstance(storage, PostgresStorage):
+        return [dict(row) for row in await storage.db.fetch(sql, *args)]
+    assert isinstance(storage, SqliteStorage)
+    async with storage.db.conn.execute(sql.replace("$", "?"), args) as cur:
         return [dict(row) for row in await cur.fetchall()]
+
+
+async def outbox_rows(storage: Storage) -> list[dict[str, Any]]:
+    return await query(
+        storage,
+        "SELECT id, run_id, chat_id, seq, text, reply_markup, status, attempts, failures, "
+        "last_error, message_id FROM outbox ORDER BY id",
+    )

@@ -34,8 +34,10 @@ class Running:
 
 @pytest.fixture
 async def running(
-    tmp_path: Path, storage: Storage, bot: Bot, server: BotAPIServer
+    tmp_path: Path, sqlite_storage: Storage, bot: Bot, server: BotAPIServer
 ) -> AsyncIterator[Running]:
+    # SQLite only: the tests below set a chat's schedule with SQLite's own SQL.
+    storage = sqlite_storage
     server.limits.per_chat = None  # the replies of one test come quickly
     settings = make_settings(tmp_path / "svodka.sqlite3", server.url, digest_max_items=3)
     dispatcher = create_dispatcher(settings=settings, storage=storage)

@@ -1,7 +1,8 @@
-"""The planner on a real SQLite file: who is due, what their digest holds, what is stored."""
+"""The planner on each backend: who is due, what their digest holds, what is stored."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -15,14 +16,16 @@ from bot.config import Settings
 from bot.digest.planner import Planner
 from bot.digest.render import DigestPage
 from bot.i18n import translator
-from bot.models import Article, Tag
+from bot.models import Article, Chat, Tag
 from bot.render import html_len
-from bot.storage import SqliteStorage, Storage
+from bot.storage import Storage, open_url
+from bot.storage.digests import Builder, OutboxMessage, PlannedDigest
 from tests.digest.conftest import make_settings, outbox_rows
 
 POLITICS = Tag("политика", "Политика")
 ELECTIONS = Tag("выборы_2026", "Выборы-2026")
 SPORT = Tag("спорт", "Спорт")
+DAY = timedelta(days=1)
 _serial = itertools.count(1)
 
 
@@ -139,9 +142,7 @@ async def test_a_cap_shows_the_newest_and_says_how_many_more_with_a_button(
     assert titles(row["text"]) == ["Новость 6", "Новость 5", "Новость 4"]
     more_line = translator(None)("digest.more").format(n=4)
     assert row["text"].endswith(more_line)
-    async with storage.db.conn.execute("SELECT reply_markup FROM outbox") as cur:
-        (markup,) = await cur.fetchone()  # type: ignore[misc]
-    buttons = [b for line in json.loads(markup)["inline_keyboard"] for b in line]
+    buttons = [b for line in json.loads(row["reply_markup"])["inline_keyboard"] for b in line]
     pages = [
         DigestPage.unpack(b["callback_data"])
         for b in buttons
@@ -298,8 +299,8 @@ async def test_send_now_delivers_what_is_new_and_keeps_the_schedule(
     assert [titles(t) for t in texts] == [["Гол"], ["Второй гол"]]
 
 
-async def test_two_planners_at_once_claim_each_chat_once(db_path: Path) -> None:
-    first, second = await SqliteStorage.open(db_path), await SqliteStorage.open(db_path)
+async def test_two_planners_at_once_claim_each_chat_once(storage_url: str, db_path: Path) -> None:
+    first, second = await open_url(storage_url), await open_url(storage_url)
     try:
         for chat_id in range(100, 400):
             await chat_with(first, chat_id, SPORT)
@@ -307,14 +308,58 @@ async def test_two_planners_at_once_claim_each_chat_once(db_path: Path) -> None:
         settings = settings_for(db_path)
         await Planner(first, settings).schedule(utc("2026-03-01T08:00+05:00"))
         now = utc("2026-03-01T09:00+05:00")
-        import asyncio
-
-        await asyncio.gather(
+        runs = await asyncio.gather(
             Planner(first, settings, batch=20).run_due(now),
             Planner(second, settings, batch=20).run_due(now),
         )
         rows = await outbox_rows(first)
         assert sorted(row["chat_id"] for row in rows) == list(range(100, 400))
+        assert sum(run.chats_due for run in runs if run is not None) == 300
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_second_planner_passes_over_the_chats_the_first_is_building(
+    pg_url: str, db_path: Path
+) -> None:
+    """PostgreSQL: claims lock their chats' rows, so another process claims the next ones."""
+    first, second = await open_url(pg_url), await open_url(pg_url)
+    try:
+        for chat_id in range(1, 11):
+            await chat_with(first, chat_id, SPORT)
+        settings = settings_for(db_path, digest_send_empty=True)
+        await Planner(first, settings).schedule(utc("2026-03-01T08:00+05:00"))
+        now = utc("2026-03-01T09:00+05:00")
+        building, go_on = asyncio.Event(), asyncio.Event()
+        claimed: dict[str, list[int]] = {}
+
+        def builder(name: str, *, wait: bool) -> Builder:
+            async def build(chats: list[Chat]) -> list[PlannedDigest]:
+                claimed[name] = [chat.id for chat in chats]
+                if wait:
+                    building.set()
+                    await go_on.wait()
+                return [PlannedDigest(c.id, [OutboxMessage(name)], 0, now + DAY) for c in chats]
+
+            return build
+
+        runs = [await first.digests.start_run(now), await second.digests.start_run(now)]
+        slow = asyncio.create_task(
+            first.digests.claim_due(now, 4, runs[0], builder("first", wait=True))
+        )
+        await asyncio.wait_for(building.wait(), 10)
+        # The first still holds chats 1-4: the second takes the rest without waiting.
+        quick = await asyncio.wait_for(
+            second.digests.claim_due(now, 100, runs[1], builder("second", wait=False)), 10
+        )
+        go_on.set()
+        await slow
+        assert claimed == {"first": [1, 2, 3, 4], "second": list(range(5, 11))}
+        assert quick.chats == 6
+        assert await second.digests.count_due(now) == 0
+        texts = {row["chat_id"]: row["text"] for row in await outbox_rows(first)}
+        assert texts == {c: "first" if c <= 4 else "second" for c in range(1, 11)}
     finally:
         await first.close()
         await second.close()

@@ -14,7 +14,7 @@ from bot.storage.postgres.db import PgDatabase, redact
 from bot.storage.postgres.digests import PgDigestRepo
 from bot.storage.postgres.feeds import PgFeedRepo
 from bot.storage.postgres.locks import AdvisoryLock
-from bot.storage.postgres.outbox import PgOutboxRepo
+from bot.storage.postgres.outbox import LEASE_LOCK, PgOutboxRepo
 
 
 class PostgresStorage(Storage):
@@ -28,8 +28,9 @@ class PostgresStorage(Storage):
         self.chats = PgChatRepo(db)
         self.feeds = PgFeedRepo(db)
         self.digests = PgDigestRepo(db)
-        self.outbox = PgOutboxRepo(db)
         self._locks: dict[str, AdvisoryLock] = {}
+        # The delivery lease is an instance lock too: closing the storage frees it.
+        self.outbox = PgOutboxRepo(db, self.lock(LEASE_LOCK))
 
     @classmethod
     async def open(cls, url: str) -> PostgresStorage:
