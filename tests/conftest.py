@@ -48,5 +48,3 @@ async def any_storage(storage_url: str) -> AsyncIterator[Storage]:
     opened = await open_url(storage_url)
     yield opened
     await opened.close()
-
-

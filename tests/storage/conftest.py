@@ -1,13 +1,16 @@
-"""Fixtures for the article storage tests: a real SQLite file per test."""
+"""Fixtures for the article storage tests: each test runs on SQLite and on PostgreSQL.
+
+``storage`` is the shared ``any_storage`` (a real SQLite file, then a fresh PostgreSQL
+schema, skipped with the reason when no server is reachable); ``repo`` is its articles.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.storage import SqliteStorage, Storage
+from bot.storage import Storage
 from bot.storage.articles import ArticleRepo
 
 
@@ -17,12 +20,11 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def storage(db_path: Path) -> AsyncIterator[Storage]:
-    opened = await SqliteStorage.open(db_path)
-    yield opened
-    await opened.close()
+def storage(any_storage: Storage) -> Storage:
+    return any_storage
 
 
 @pytest.fixture
 def repo(storage: Storage) -> ArticleRepo:
-    return storage.articles
+    # Typed as the SQLite repository for the tests' annotations; both satisfy ArticleStore.
+    return storage.articles  # type: ignore[return-value]

@@ -1,4 +1,4 @@
-"""Ingest into a real SQLite file: dedup, updates in place, tag counts, bad rows, meta."""
+"""Ingest on both backends: dedup, updates in place, tag counts, bad rows, meta."""
 
 from __future__ import annotations
 
@@ -153,15 +153,53 @@ async def test_an_invalid_article_is_skipped_and_the_rest_stored(
     assert await counts(repo) == {"тема": 2}
 
 
-async def test_a_row_sqlite_refuses_is_skipped_and_the_batch_kept(
+# Triggers stand in for a row the database refuses (a constraint, a value it rejects) and
+# for a database that fails outright; each backend writes them in its own dialect.
+REFUSE = {
+    "sqlite": [
+        "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.title = 'Плохая' "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.title = 'Плохая' THEN "
+        "RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER refuse BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+}
+BREAK = {
+    "sqlite": [
+        "CREATE TRIGGER broken AFTER INSERT ON article_tags "
+        "BEGIN INSERT INTO no_such_table VALUES (1); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION broken() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "INSERT INTO no_such_table VALUES (1); RETURN NEW; END $$",
+        "CREATE TRIGGER broken AFTER INSERT ON article_tags "
+        "FOR EACH ROW EXECUTE FUNCTION broken()",
+    ],
+}
+
+REPAIR = {
+    "sqlite": ["DROP TRIGGER broken"],
+    "postgresql": ["DROP TRIGGER broken ON article_tags"],
+}
+
+
+async def execute(storage: Storage, statements: list[str]) -> None:
+    for sql in statements:
+        if storage.backend == "sqlite":
+            await storage.db.conn.execute(sql)  # type: ignore[attr-defined]
+        else:
+            await storage.db.execute(sql)  # type: ignore[attr-defined]
+
+
+async def test_a_row_the_database_refuses_is_skipped_and_the_batch_kept(
     storage: Storage, repo: ArticleRepo
 ) -> None:
     await repo.upsert_many([article("Было раньше", tags=("Тема",))])
-    # A trigger stands in for any row-level refusal (a constraint, a value SQLite rejects).
-    await storage.db.conn.execute(
-        "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.title = 'Плохая' "
-        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
-    )
+    await execute(storage, REFUSE[storage.backend])
     batch = [
         article("Первая", tags=("Тема",)),
         article("Плохая", tags=("Тема", "Плохой тег")),
@@ -179,16 +217,26 @@ async def test_a_failing_database_keeps_what_was_stored_before(
     storage: Storage, repo: ArticleRepo
 ) -> None:
     await repo.upsert_many([article("Было раньше", tags=("Тема",))])
-    await storage.db.conn.execute(
-        "CREATE TRIGGER broken AFTER INSERT ON article_tags "
-        "BEGIN INSERT INTO no_such_table VALUES (1); END"
-    )
+    await execute(storage, BREAK[storage.backend])
     with pytest.raises(StorageError, match="no_such_table"):
         await repo.upsert_many([article("Новая", tags=("Тема",))])
-    await storage.db.conn.execute("DROP TRIGGER broken")
+    await execute(storage, REPAIR[storage.backend])
     assert [a.title for a in (await repo.latest()).articles] == ["Было раньше"]
     assert await counts(repo) == {"тема": 1}
     assert await repo.upsert_many([article("Новая", tags=("Тема",))]) == IngestResult(added=1)
+
+
+async def test_a_text_the_database_cannot_hold_is_skipped(
+    storage: Storage, repo: ArticleRepo
+) -> None:
+    # PostgreSQL text cannot hold a NUL character and refuses the row; SQLite stores it.
+    batch = [article("Хорошая", tags=("Тема",)), article("Плохая\x00", tags=("Тема",))]
+    result = await repo.upsert_many(batch)
+    if storage.backend == "postgresql":
+        assert result == IngestResult(added=1, failed=1)
+        assert await counts(repo) == {"тема": 1}
+    else:
+        assert result == IngestResult(added=2)
 
 
 async def test_ingest_records_when_it_ran(repo: ArticleRepo) -> None:
