@@ -1,4 +1,4 @@
-# Svodka: python -m bot run, with the SQLite database on a volume.
+# Svodka: python -m bot run, with the SQLite database on a volume (or DATABASE_URL=postgresql://…).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -19,5 +19,7 @@ USER svodka
 VOLUME ["/app/data"]
 ENV DATABASE_URL=sqlite:////app/data/svodka.sqlite3 \
     INBOX_DIR=/app/data/inbox
+# The web server (webhook mode, /healthz, /metrics) when WEBHOOK_URL or WEB_PORT is set.
+EXPOSE 8080
 
 CMD ["python", "-m", "bot", "run"]
