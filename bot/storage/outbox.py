@@ -60,6 +60,27 @@ class Outcomes:
     release: list[int] = field(default_factory=list)  # marked sending, then not sent
     finish: set[int] = field(default_factory=set)
 
+    # The statement parameters, in the same order for both backends' SQL.
+
+    def mark_params(self, now: int) -> list[tuple[str, int | None, int, int]]:
+        """``(status, message_id, now, row)`` for each mark."""
+        return [(status, message_id, now, row) for status, row, _, message_id in self.marks]
+
+    def retry_params(self) -> list[tuple[int, str, int, int]]:
+        """``(not_before, error, failures to add, row)`` for each retry."""
+        return [(at, err, int(counts), row) for row, _, at, err, counts in self.retry]
+
+    def failed_params(self) -> list[tuple[str, int]]:
+        return [(error, row_id) for row_id, _, error in self.failed]
+
+    def run_counts(self) -> list[tuple[int, int, int, int]]:
+        """``(sent, retried, failed, run)`` for each run touched, by run id."""
+        sent = Counter(run for status, _, run, _ in self.marks if status == "sent" and run)
+        retried = Counter(run for _, run, *_ in self.retry if run is not None)
+        failed = Counter(run for _, run, _ in self.failed if run is not None)
+        runs = sorted(set(sent) | set(retried) | set(failed))
+        return [(sent[run], retried[run], failed[run], run) for run in runs]
+
 
 @dataclass(frozen=True, slots=True)
 class Lease:
@@ -107,22 +128,13 @@ class OutboxRepo:
 
     async def record(self, outcomes: Outcomes) -> list[DigestRun]:
         """Write a batch of outcomes; returns the runs this finished."""
-        now = int(_time.time())
-        sent_runs: Counter[int] = Counter(
-            run for status, _row, run, _id in outcomes.marks if status == "sent" and run
-        )
-        retried_runs = Counter(run for _, run, *_ in outcomes.retry if run is not None)
-        failed_runs = Counter(run for _, run, _ in outcomes.failed if run is not None)
         async with self.db.write() as conn:
             if outcomes.marks:
                 await conn.executemany(
                     "UPDATE outbox SET status = ?1, attempts = attempts + (?1 = 'sending'), "
                     "message_id = coalesce(?2, message_id), "
                     "sent_at = CASE ?1 WHEN 'sent' THEN ?3 ELSE sent_at END WHERE id = ?4",
-                    [
-                        (status, message_id, now, row)
-                        for status, row, _, message_id in outcomes.marks
-                    ],
+                    outcomes.mark_params(int(_time.time())),
                 )
             if outcomes.release:
                 await conn.executemany(
@@ -133,21 +145,19 @@ class OutboxRepo:
                 await conn.executemany(
                     "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?, "
                     "failures = failures + ? WHERE id = ?",
-                    [(at, err, int(counts), row) for row, _, at, err, counts in outcomes.retry],
+                    outcomes.retry_params(),
                 )
             if outcomes.failed:
                 await conn.executemany(
                     "UPDATE outbox SET status = 'failed', last_error = ?, "
                     "failures = failures + 1 WHERE id = ?",
-                    [(error, row_id) for row_id, _, error in outcomes.failed],
+                    outcomes.failed_params(),
                 )
-            runs = sorted(set(sent_runs) | set(retried_runs) | set(failed_runs))
-            if runs:
-                await conn.executemany(
-                    "UPDATE digest_runs SET sent = sent + ?, retried = retried + ?, "
-                    "failed = failed + ? WHERE id = ?",
-                    [(sent_runs[r], retried_runs[r], failed_runs[r], r) for r in runs],
-                )
+            await conn.executemany(
+                "UPDATE digest_runs SET sent = sent + ?, retried = retried + ?, "
+                "failed = failed + ? WHERE id = ?",
+                outcomes.run_counts(),
+            )
             if outcomes.finish:
                 return await finish_runs(conn, sorted(outcomes.finish))
         return []

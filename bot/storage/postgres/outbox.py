@@ -62,12 +62,6 @@ class PgOutboxRepo:
 
     async def record(self, outcomes: Outcomes) -> list[DigestRun]:
         """Write a batch of outcomes; returns the runs this finished."""
-        now = int(_time.time())
-        sent_runs: Counter[int] = Counter(
-            run for status, _row, run, _id in outcomes.marks if status == "sent" and run
-        )
-        retried_runs = Counter(run for _, run, *_ in outcomes.retry if run is not None)
-        failed_runs = Counter(run for _, run, _ in outcomes.failed if run is not None)
         async with self.db.write() as conn:
             if outcomes.marks:
                 await conn.executemany(
@@ -75,10 +69,7 @@ class PgOutboxRepo:
                     "attempts = attempts + CASE WHEN $1 = 'sending' THEN 1 ELSE 0 END, "
                     "message_id = COALESCE($2, message_id), "
                     "sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END WHERE id = $4",
-                    [
-                        (status, message_id, now, row)
-                        for status, row, _, message_id in outcomes.marks
-                    ],
+                    outcomes.mark_params(int(_time.time())),
                 )
             if outcomes.release:
                 await conn.executemany(
@@ -89,21 +80,21 @@ class PgOutboxRepo:
                 await conn.executemany(
                     "UPDATE outbox SET status = 'pending', not_before = $1, last_error = $2, "
                     "failures = failures + $3 WHERE id = $4",
-                    [(at, err, int(counts), row) for row, _, at, err, counts in outcomes.retry],
+                    outcomes.retry_params(),
                 )
             if outcomes.failed:
                 await conn.executemany(
                     "UPDATE outbox SET status = 'failed', last_error = $1, "
                     "failures = failures + 1 WHERE id = $2",
-                    [(error, row_id) for row_id, _, error in outcomes.failed],
+                    outcomes.failed_params(),
                 )
-            runs = sorted(set(sent_runs) | set(retried_runs) | set(failed_runs))
-            if runs:
-                await lock_runs(conn, runs)
+            counts = outcomes.run_counts()
+            if counts:
+                await lock_runs(conn, [run for *_, run in counts])
                 await conn.executemany(
                     "UPDATE digest_runs SET sent = sent + $1, retried = retried + $2, "
                     "failed = failed + $3 WHERE id = $4",
-                    [(sent_runs[r], retried_runs[r], failed_runs[r], r) for r in runs],
+                    counts,
                 )
             if outcomes.finish:
                 return await finish_runs(conn, outcomes.finish)
