@@ -48,7 +48,8 @@ _PHOTO_CREDIT = re.compile(
     re.IGNORECASE,
 )
 _CAPTION_MAX = 250
-_CAPTION_INITIALS = frozenset("фpвvикс")
+# First letters of _CAPTION_START in either case (P and V are Latin: photo, video).
+_CAPTION_INITIALS = frozenset("фpвvиксФPВVИКС")
 _FINAL_CHARS = frozenset(".!?…:;,—–-")
 _CLOSERS = "\"'»”“’)]"
 _LIST_ITEM = re.compile(r"^(?:[-–—•*·▪►✓]|\d{1,2}[.)])\s")
@@ -103,11 +104,12 @@ def _whole_quote(text: str) -> bool:
 
 def is_caption(line: str) -> bool:
     """Tell a photo caption or credit (``Фото: Reuters``, ``…, фото - Новости Zakon.kz от …``)."""
-    if line[:1].lower() in _CAPTION_INITIALS and _CAPTION_START.match(line):
+    if line[:1] in _CAPTION_INITIALS and _CAPTION_START.match(line):
         return True
     if len(line) > _CAPTION_MAX:
         return False
-    photo = "фото" in line.lower()
+    # Most lines have no "ф" at all: two character scans spare them a lowercased copy.
+    photo = ("ф" in line or "Ф" in line) and "фото" in line.lower()
     if photo and _CAPTION_STAMPED.search(line):
         return True
     if _ends_sentence(line) and not line.endswith(("-", "–", "—")):

@@ -30,18 +30,27 @@ _MAX_WORD = 40  # longer "words" are URLs, hashes or glued garbage, not search t
 _CACHE_LIMIT = 100_000  # word forms; news vocabulary repeats, so the cache stays warm
 
 
-def _cp1251_separators() -> bytes:
-    """A bytes.translate table turning every cp1251 byte that is not a letter or digit into a
-    space: the same split as ``_TOKEN``, at C speed, for the texts that fit in cp1251."""
+def _cp1251_folding() -> tuple[bytes, tuple[bytes, ...]]:
+    """A bytes.translate table for cp1251 text that casefolds, turns ``ё`` into ``е`` and every
+    byte that is not a letter or digit into a space: :func:`tokens` at C speed in one pass.
+
+    Also the bytes whose casefolded form is not in cp1251 (``µ`` → ``μ``): texts with them
+    take the general way.
+    """
     table = bytearray(range(256))
+    unfoldable: list[bytes] = []
     for byte in range(256):
-        char = bytes([byte]).decode("cp1251", "replace")
-        if not char.isalnum():
-            table[byte] = 0x20
-    return bytes(table)
+        folded = bytes([byte]).decode("cp1251", "replace").casefold().replace("ё", "е")
+        try:
+            encoded = folded.encode("cp1251")
+        except UnicodeEncodeError:
+            unfoldable.append(bytes([byte]))
+            continue
+        table[byte] = encoded[0] if folded.isalnum() else 0x20
+    return bytes(table), tuple(unfoldable)
 
 
-_CP1251_SPACES = _cp1251_separators()
+_CP1251_FOLD, _CP1251_UNFOLDABLE = _cp1251_folding()
 
 RULES = 1  # bump when tokens, stop words or the choice of stemmer change
 
@@ -85,13 +94,14 @@ class _Stemmer:
         stems.discard("")
         return cast(set[str], stems)  # None was discarded
 
-    def stem_cp1251(self, words: set[bytes]) -> set[str]:
-        """:meth:`stem_set` for cp1251-encoded words: no decoding for words seen before."""
+    def stem_cp1251(self, words: list[bytes]) -> set[str]:
+        """:meth:`stem_set` for cp1251-encoded words (repeats allowed): no decoding, and one
+        dictionary look-up per word, for words seen before."""
         cache = self._cp1251
         stems: set[str | None] = set(map(cache.get, words))
         if None in stems:
             stems.discard(None)
-            missing = list(words.difference(cache))  # a C loop over the set: no Python per word
+            missing = list(set(words).difference(cache))  # C loops: no Python per word
             found = self.stems([w.decode("cp1251") for w in missing])
             if len(cache) + len(missing) > _CACHE_LIMIT:
                 self._cp1251 = cache = {}
@@ -140,15 +150,17 @@ def index_words(text: str) -> str:
     """The distinct stems of a text, joined by spaces, for the search index.
 
     Each stem appears once, in no particular order: the index records which articles hold a
-    word, not where or how often. Russian and English texts fit in cp1251, where splitting into
-    words is a byte translation instead of a regular expression.
+    word, not where or how often. Russian and English texts fit in cp1251, where folding and
+    splitting into words is one byte translation instead of casefold and a regular expression.
     """
-    folded = text.casefold().replace("ё", "е")
     try:
-        data = folded.encode("cp1251")
+        data = text.encode("cp1251")
     except UnicodeEncodeError:  # other scripts or symbols: the general (slower) way
+        data = None
+    if data is None or any(byte in data for byte in _CP1251_UNFOLDABLE):
+        folded = text.casefold().replace("ё", "е")
         return " ".join(_STEMMER.stem_set(set(_TOKEN.findall(folded))))
-    return " ".join(_STEMMER.stem_cp1251(set(data.translate(_CP1251_SPACES).split())))
+    return " ".join(_STEMMER.stem_cp1251(data.translate(_CP1251_FOLD).split()))
 
 
 def query_words(text: str) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 __all__ = [
     "MAX_TAG_LENGTH",
@@ -34,8 +35,10 @@ _LIST_SEPARATORS = re.compile(r"[,;\n\r]+")
 _HASH_WORDS = re.compile(r"#+|\s+")
 _EDGE_PUNCT = ".,;:!?\"'«»“”„()[]{}"
 _MAX_MERGE = 4  # longest known multi-word tag split_tags will reassemble
+_CACHED = 8192  # written forms; every article repeats a few of the same tags and rubrics
 
 
+@lru_cache(maxsize=_CACHED)
 def tag_key(text: str) -> str:
     """Return the identity of a tag: casefolded, ``ё``→``е``, separators unified to ``_``."""
     text = unicodedata.normalize("NFC", _KEY_LEADING.sub("", text).casefold())
@@ -43,6 +46,7 @@ def tag_key(text: str) -> str:
     return _KEY_SEPARATORS.sub("_", text).strip("_")
 
 
+@lru_cache(maxsize=_CACHED)
 def tag_display(text: str) -> str:
     """Return the tag as written, without leading ``#`` and with whitespace collapsed."""
     return _SPACES.sub(" ", text.strip().lstrip("#")).strip()
