@@ -68,7 +68,9 @@ class IngestResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Stored:
+class Stored:
+    """What is stored under a dedup key: enough to tell new, changed and unchanged apart."""
+
     id: int
     content_hash: bytes
     source_hash: bytes | None
@@ -83,7 +85,7 @@ def placeholders(count: int) -> str:
     return ",".join("?" * count)
 
 
-def _collect(
+def collect(
     articles: Iterable[Article], source_hashes: Iterable[bytes | None] | None, result: IngestResult
 ) -> dict[bytes, Prepared]:
     """Prepared articles by dedup key; a key repeated within the batch keeps the last version."""
@@ -110,7 +112,7 @@ async def upsert(
     db: Database, articles: Iterable[Article], source_hashes: Iterable[bytes | None] | None
 ) -> IngestResult:
     result = IngestResult()
-    batch = _collect(articles, source_hashes, result)
+    batch = collect(articles, source_hashes, result)
     if not batch:
         return result
     try:
@@ -158,12 +160,12 @@ async def _store(
     )
 
 
-def _differs(item: Prepared, stored: _Stored | None) -> bool:
+def _differs(item: Prepared, stored: Stored | None) -> bool:
     return stored is None or stored.content_hash != item.content_hash
 
 
-async def _stored(conn: aiosqlite.Connection, keys: list[bytes]) -> dict[bytes, _Stored]:
-    found: dict[bytes, _Stored] = {}
+async def _stored(conn: aiosqlite.Connection, keys: list[bytes]) -> dict[bytes, Stored]:
+    found: dict[bytes, Stored] = {}
     for part in chunks(keys):
         sql = (
             "SELECT dedup_key, id, content_hash, source_hash FROM articles "
@@ -172,7 +174,7 @@ async def _stored(conn: aiosqlite.Connection, keys: list[bytes]) -> dict[bytes, 
         async with conn.execute(sql, part) as cursor:
             rows = await cursor.fetchall()  # one hop to the database thread, not one per row
         for row in rows:
-            found[row[0]] = _Stored(row[1], row[2], row[3])
+            found[row[0]] = Stored(row[1], row[2], row[3])
     return found
 
 

@@ -17,8 +17,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from itertools import repeat
 
 import asyncpg
 
@@ -28,10 +26,9 @@ from bot.storage.article_rows import (
     MAX_ARTICLE_ID,
     Prepared,
     article_values,
-    prepare,
     update_values,
 )
-from bot.storage.article_writer import IngestResult
+from bot.storage.article_writer import IngestResult, Stored, collect
 from bot.storage.postgres.db import PgDatabase
 
 logger = logging.getLogger(__name__)
@@ -58,41 +55,11 @@ _ROW_ERRORS = (
 _DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    id: int
-    content_hash: bytes
-    source_hash: bytes | None
-
-
-def _collect(
-    articles: Iterable[Article], source_hashes: Iterable[bytes | None] | None, result: IngestResult
-) -> dict[bytes, Prepared]:
-    """Prepared articles by dedup key; a key repeated within the batch keeps the last version."""
-    batch: dict[bytes, Prepared] = {}
-    hashes: Iterable[bytes | None] = source_hashes if source_hashes is not None else repeat(None)
-    for article, source_hash in zip(articles, hashes, strict=source_hashes is not None):
-        try:
-            item = prepare(article, source_hash)
-        except (TypeError, ValueError, AttributeError) as exc:
-            logger.warning("skipping article %r from %s: %s", article.title, article.source, exc)
-            result.failed += 1
-            continue
-        earlier = batch.pop(item.dedup_key, None)
-        if earlier is not None:
-            if earlier.content_hash == item.content_hash:
-                result.unchanged += 1
-            else:
-                result.updated += 1
-        batch[item.dedup_key] = item
-    return batch
-
-
 async def upsert(
     db: PgDatabase, articles: Iterable[Article], source_hashes: Iterable[bytes | None] | None
 ) -> IngestResult:
     result = IngestResult()
-    batch = _collect(articles, source_hashes, result)
+    batch = collect(articles, source_hashes, result)
     if not batch:
         return result
     try:
@@ -114,7 +81,7 @@ async def _store(
         "WHERE dedup_key = ANY($1::bytea[])",
         list(batch),
     )
-    stored = {bytes(row[0]): _Stored(row[1], bytes(row[2]), row[3]) for row in rows}
+    stored = {bytes(row[0]): Stored(row[1], bytes(row[2]), row[3]) for row in rows}
     new: list[Prepared] = []
     changed: list[Prepared] = []
     rehashed: list[tuple[bytes, int]] = []
