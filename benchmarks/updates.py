@@ -13,7 +13,9 @@ Two phases follow a warm-up in which every user subscribes to a few tags:
 
 1. open loop: users send ``/latest`` (with no argument, with a tag, or with a tag and N) at
    ``--rate`` updates a second for ``--seconds``; the time from each message to the bot's
-   reply gives p50/p99 latency;
+   reply gives p50/p99 latency, split with the server's call log into the wait for the
+   bot's getUpdates, the bot's own handling (answer to getUpdates → sendMessage arriving)
+   and the server's; the CPU of the bot and of this process (server and load) per update;
 2. closed loop: ``--concurrency`` users each send as soon as their previous reply came, for
    the most updates a second the bot handles.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import gc
 import itertools
 import logging
@@ -42,7 +45,7 @@ from pathlib import Path
 from benchmarks.query import build
 from bot.storage import SqliteStorage
 from tests.botapi import BotAPIServer, RateLimits
-from tests.botapi.models import StoredMessage
+from tests.botapi.models import CallRecord, StoredMessage
 
 logger = logging.getLogger("benchmarks.updates")
 
@@ -199,6 +202,61 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """Where one reply's latency went, in seconds, from the server's call log."""
+
+    waiting: float  # queued until the bot's getUpdates answer carrying it was sent
+    bot: float  # from that answer to the bot's sendMessage reaching the server
+    server: float  # from there to the reply being stored
+
+
+def stages(sent: list[Sent], calls: list[CallRecord]) -> list[Stages]:
+    """Split each reply's latency at the getUpdates that delivered it and the sendMessage.
+
+    An update is delivered by the first successful getUpdates that ends after it was queued
+    and asks from an offset at or below its id; its reply is the first sendMessage to its
+    chat that arrives after that.
+    """
+    polls = sorted(
+        (c.monotonic + c.duration, int(c.params.get("offset") or 0))
+        for c in calls
+        if c.method.lower() == "getupdates" and c.ok
+    )
+    ends = [end for end, _offset in polls]
+    sends: dict[str, list[float]] = {}
+    for c in calls:
+        if c.method.lower() == "sendmessage" and c.ok:
+            sends.setdefault(str(c.params.get("chat_id")), []).append(c.monotonic)
+    found = []
+    for item in sent:
+        message, reply = item.message, item.reply
+        if reply is None or message.update_id is None:
+            continue
+        first = bisect.bisect_left(ends, message.sent_at)
+        delivered = next(
+            (end for end, offset in polls[first:] if offset <= message.update_id), None
+        )
+        arrivals = sends.get(str(message.chat.id), [])
+        if delivered is None:
+            continue
+        request = next((t for t in arrivals if t >= delivered), None)
+        if request is None or request > reply.sent_at:
+            continue
+        found.append(
+            Stages(delivered - message.sent_at, request - delivered, reply.sent_at - request)
+        )
+    return found
+
+
+def spread(values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return (
+        f"p50 {statistics.median(ms):.1f}, p90 {percentile(ms, 0.9):.1f}, "
+        f"p99 {percentile(ms, 0.99):.1f}, max {max(ms):.1f} ms"
+    )
+
+
 async def open_loop(
     server: BotAPIServer, users: list[int], pick: Callable[[], str], rate: float, seconds: float
 ) -> tuple[list[Sent], float]:
@@ -249,7 +307,7 @@ async def run(args: argparse.Namespace) -> None:
     rnd = random.Random(7)
     pick = commands(tags, rnd)
     log = OUT / "updates-bot.log"
-    async with BotAPIServer(TOKEN, limits=RateLimits.off(), max_log=10_000) as server:
+    async with BotAPIServer(TOKEN, limits=RateLimits.off(), max_log=200_000) as server:
         users = [u.id for u in server.add_users(args.users, first_id=FIRST_USER)]
         bot = BotProcess(database, server.url, log)
         await bot.start()
@@ -260,10 +318,11 @@ async def run(args: argparse.Namespace) -> None:
             await collect(server, warm, within=300)
             gc.collect()
             gc.freeze()  # keep this process's collector from pausing the server mid-run
-            cpu = bot.cpu_seconds()
+            cpu, own_cpu = bot.cpu_seconds(), time.process_time()
             sent, elapsed = await open_loop(server, users, pick, args.rate, args.seconds)
-            cpu = bot.cpu_seconds() - cpu
+            cpu, own_cpu = bot.cpu_seconds() - cpu, time.process_time() - own_cpu
             latencies = [item.latency * 1000 for item in sent]
+            split = stages(sent, server.calls())
             handled, busy = await closed_loop(
                 server, users[: args.concurrency], pick, min(args.seconds, 20)
             )
@@ -277,10 +336,17 @@ async def run(args: argparse.Namespace) -> None:
         f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms"
     )
     out(
+        f"  of which ({len(split)} replies traced): waiting for getUpdates "
+        f"{spread([s.waiting for s in split])}"
+    )
+    out(f"  bot, update received -> sendMessage sent: {spread([s.bot for s in split])}")
+    out(f"  test server, sendMessage -> reply stored: {spread([s.server for s in split])}")
+    out(
         f"bot process CPU: {cpu / len(sent) * 1000:.2f} ms per update "
         f"(~{len(sent) / cpu:.0f} updates/s per fully available core); "
         f"machine load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
     )
+    out(f"test server and load generator CPU: {own_cpu / len(sent) * 1000:.2f} ms per update")
     out(
         f"closed loop: {args.concurrency} users back to back -> "
         f"{handled / busy:.0f} updates/s handled ({handled} in {busy:.1f} s)"

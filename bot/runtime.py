@@ -19,6 +19,7 @@ import contextlib
 import gc
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -37,6 +38,8 @@ from bot.web import create_web_app, start_web
 from bot.workers import LeaderOnly, Worker, WorkerSet, wait_for_lock
 
 logger = logging.getLogger(__name__)
+
+SWITCH_INTERVAL = 0.001  # seconds a thread may hold the GIL while another waits for it
 
 
 def build_workers(
@@ -87,6 +90,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     metrics = Metrics()
     storage = await open_storage(settings)
     bot = create_bot(settings)
+    switch_interval = sys.getswitchinterval()
     try:
         dispatcher = create_dispatcher(settings=settings, storage=storage, metrics=metrics)
         workers = WorkerSet(build_workers(settings, storage, bot, metrics))
@@ -96,8 +100,12 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         # full passes, which otherwise stall every update in flight for tens of milliseconds.
         gc.collect()
         gc.freeze()
+        # Every database call hands the GIL to aiosqlite's thread and back; while the event
+        # loop is busy, each hand-off waits up to the switch interval (5 ms by default).
+        sys.setswitchinterval(SWITCH_INTERVAL)
         yield Runtime(settings, storage, bot, dispatcher, metrics, workers)
     finally:
+        sys.setswitchinterval(switch_interval)
         await bot.session.close()
         await storage.close()
 

@@ -8,6 +8,7 @@ from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.types import ChatMemberUpdated, Message
 
+from bot.handlers.common import Check
 from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ router = Router(name=__name__)
 _GONE = {ChatMemberStatus.KICKED, ChatMemberStatus.LEFT}
 
 
-@router.message(F.migrate_to_chat_id)
+@router.message(Check(F.migrate_to_chat_id))
 async def migrated_to(message: Message, store: Storage) -> None:
     """Sent in the old group: its subscriptions and settings move to the supergroup."""
     assert message.migrate_to_chat_id is not None
@@ -25,7 +26,7 @@ async def migrated_to(message: Message, store: Storage) -> None:
         logger.info("chat %d migrated to %d", message.chat.id, message.migrate_to_chat_id)
 
 
-@router.message(F.migrate_from_chat_id)
+@router.message(Check(F.migrate_from_chat_id))
 async def migrated_from(message: Message, store: Storage) -> None:
     """Sent in the new supergroup; whichever of the pair arrives first moves the chat."""
     assert message.migrate_from_chat_id is not None

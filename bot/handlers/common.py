@@ -1,5 +1,6 @@
-"""Helpers shared by the handler modules: tag references, the tag picker, time zones, and
-sending a page of articles (for /latest, /search and their "more" buttons).
+"""Helpers shared by the handler modules: a magic-filter wrapper, tag references, the tag
+picker, time zones, and sending a page of articles (for /latest, /search and their "more"
+buttons).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.utils.magic_filter import MagicFilter
 
 from bot.callbacks import MorePage
 from bot.config import Settings
@@ -25,6 +28,21 @@ TAGS_PAGE_SIZE = 10
 START_TAGS = 8
 
 Answer = Callable[[str, InlineKeyboardMarkup | None], Awaitable[Any]]
+
+
+class Check(Filter):
+    """A magic filter (``F.…``) checked on the event loop: ``Check(F.migrate_to_chat_id)``.
+
+    aiogram runs a bare ``F`` filter through ``asyncio.to_thread`` (it is not a coroutine):
+    two thread hand-offs, contending for the GIL, for every message a router looks at.
+    """
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> bool | dict[str, Any]:
+        result = self.magic.resolve(event)
+        return result if isinstance(result, dict) else bool(result)
 
 
 def answer_to(event: Message | CallbackQuery) -> Answer:

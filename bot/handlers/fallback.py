@@ -12,6 +12,8 @@ from aiogram.enums import ChatType
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.handlers.common import Check
+
 router = Router(name=__name__)
 
 
@@ -22,8 +24,8 @@ def _mention(text: str) -> str | None:
     return mention if at else None
 
 
-@router.message(F.text.startswith("/"))
-@router.channel_post(F.text.startswith("/"))
+@router.message(Check(F.text.startswith("/")))
+@router.channel_post(Check(F.text.startswith("/")))
 async def unknown_command(message: Message, bot: Bot) -> None:
     assert message.text is not None
     mention = _mention(message.text)
@@ -35,12 +37,12 @@ async def unknown_command(message: Message, bot: Bot) -> None:
     await message.answer(_("fallback.unknown_command"))
 
 
-@router.message(F.chat.type == ChatType.PRIVATE)
+@router.message(Check(F.chat.type == ChatType.PRIVATE))
 async def private_message(message: Message) -> None:
     await message.answer(_("fallback.private"))
 
 
-@router.message(F.reply_to_message.from_user)
+@router.message(Check(F.reply_to_message.from_user))
 async def reply_in_group(message: Message, bot: Bot) -> None:
     """A reply to one of our messages in a group: hint; any other group chatter: silence."""
     replied = message.reply_to_message
