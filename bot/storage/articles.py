@@ -315,8 +315,9 @@ class ArticleRepo:
         return {row[0]: row[1] for row in rows}
 
     async def _all(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
-        async with self.db.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to the database thread (execute + fetch + close), not three: each trip
+        # waits for the interpreter lock, which is what a busy bot's reply latency is made of.
+        return list(await self.db.conn.execute_fetchall(sql, params))
 
     async def _int(self, sql: str) -> int:
         rows = await self._all(sql, ())
