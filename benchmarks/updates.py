@@ -92,7 +92,7 @@ async def ensure_database(count: int) -> Path:
     logger.warning("building %s with benchmarks/query.py's generator (once)", path)
     partial = path.with_suffix(".partial")
     await asyncio.to_thread(_remove, partial)
-    await build(partial, count)
+    await build(f"sqlite:///{partial}", count)
     await asyncio.to_thread(_remove, partial, keep_main=True)
     partial.rename(path)
     return path
