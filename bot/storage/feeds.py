@@ -7,6 +7,7 @@ conditional-GET validators; admins add, pause and remove rows at run time.
 from __future__ import annotations
 
 import json
+import time as _time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,15 @@ FEED_COLUMNS = (
     "id, url, title, rubric, tags, paused, interval_s, ttl_s, etag, last_modified, "
     "next_poll_at, last_polled_at, last_ok_at, last_error, error_count, items_ingested, "
     "created_at"
+)
+# Removed feeds stay as rows (see remove); every read of feeds in use says so.
+IN_USE = "removed_at IS NULL"
+# /addfeed of a removed feed: back in use as if new, with the settings given now.
+REVIVE = (
+    "removed_at = NULL, paused = 0, title = COALESCE(excluded.title, feeds.title), "
+    "rubric = excluded.rubric, tags = excluded.tags, next_poll_at = excluded.next_poll_at, "
+    "etag = NULL, last_modified = NULL, last_error = NULL, error_count = 0 "
+    "WHERE feeds.removed_at IS NOT NULL"
 )
 
 
@@ -92,12 +102,15 @@ class FeedRepo:
         title: str | None = None,
         next_poll_at: int | None = None,
     ) -> tuple[Feed, bool]:
-        """The feed with this URL and whether it was created now (False: it existed)."""
+        """The feed with this URL and whether it was created now (False: it existed).
+
+        A feed removed earlier is brought back as if new: resumed, with the given settings.
+        """
         async with self.db.write() as conn:
             first_poll = now if next_poll_at is None else next_poll_at
             cur = await conn.execute(
                 "INSERT INTO feeds (url, title, rubric, tags, next_poll_at, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+                f"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET {REVIVE}",
                 (url, title, rubric, tags_json(tags), first_poll, now),
             )
             created = cur.rowcount == 1
@@ -114,7 +127,7 @@ class FeedRepo:
         """Add configured feeds ``(url, rubric, tags)`` that are missing; returns how many.
 
         A feed already stored keeps its state; its rubric and tags follow the configuration
-        when the configuration names them.
+        when the configuration names them. A feed removed in Telegram stays removed.
         """
         added = 0
         async with self.db.write() as conn:
@@ -137,7 +150,7 @@ class FeedRepo:
 
     async def get(self, feed_id: int) -> Feed | None:
         async with self.db.conn.execute(
-            f"SELECT {FEED_COLUMNS} FROM feeds WHERE id = ?", (feed_id,)
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE id = ? AND {IN_USE}", (feed_id,)
         ) as cur:
             row = await cur.fetchone()
         return feed_from_row(row) if row else None
@@ -149,13 +162,15 @@ class FeedRepo:
         if number.isdigit():
             return await self.get(int(number))
         async with self.db.conn.execute(
-            f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (ref,)
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ? AND {IN_USE}", (ref,)
         ) as cur:
             row = await cur.fetchone()
         return feed_from_row(row) if row else None
 
     async def all(self) -> list[Feed]:
-        async with self.db.conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY id") as cur:
+        async with self.db.conn.execute(
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE {IN_USE} ORDER BY id"
+        ) as cur:
             rows = await cur.fetchall()
         return [feed_from_row(r) for r in rows]
 
@@ -182,19 +197,28 @@ class FeedRepo:
         return None if row is None or row[0] is None else int(row[0])
 
     async def remove(self, feed_id: int) -> bool:
-        """Forget a feed (its articles stay); False if there was none."""
+        """Stop and forget a feed (its articles stay); False if there was none.
+
+        The row stays, marked removed and paused, so that ``FEEDS`` does not bring it back.
+        """
         async with self.db.write() as conn:
-            cur = await conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+            cur = await conn.execute(
+                f"UPDATE feeds SET removed_at = ?, paused = 1 WHERE id = ? AND {IN_USE}",
+                (int(_time.time()), feed_id),
+            )
             return cur.rowcount == 1
 
     async def set_paused(self, feed_id: int, paused: bool, *, now: int) -> bool:
         """Pause or resume; a resumed feed is polled at once and its error count reset."""
         async with self.db.write() as conn:
             if paused:
-                cur = await conn.execute("UPDATE feeds SET paused = 1 WHERE id = ?", (feed_id,))
+                cur = await conn.execute(
+                    f"UPDATE feeds SET paused = 1 WHERE id = ? AND {IN_USE}", (feed_id,)
+                )
             else:
                 cur = await conn.execute(
-                    "UPDATE feeds SET paused = 0, next_poll_at = ?, error_count = 0 WHERE id = ?",
+                    "UPDATE feeds SET paused = 0, next_poll_at = ?, error_count = 0 "
+                    f"WHERE id = ? AND {IN_USE}",
                     (now, feed_id),
                 )
             return cur.rowcount == 1

@@ -185,6 +185,11 @@ CREATE TABLE feeds (
 CREATE INDEX feeds_due ON feeds (next_poll_at) WHERE paused = 0;
 """
 
-# Nothing has been released yet, so version 1 may still be edited; after the first
-# release this list only grows.
-MIGRATIONS: list[str] = [V1_BASE + V1_DELIVERY + V1_FEEDS]
+V2_FEEDS_REMOVED = """
+-- A feed removed in Telegram (/rmfeed) is kept as a row with removed_at set (and paused),
+-- so that the FEEDS setting does not bring it back at the next start; /addfeed revives it.
+ALTER TABLE feeds ADD COLUMN removed_at INTEGER;  -- Unix seconds; NULL while in use
+"""
+
+# Released: never edit an entry, add new ones at the end.
+MIGRATIONS: list[str] = [V1_BASE + V1_DELIVERY + V1_FEEDS, V2_FEEDS_REMOVED]

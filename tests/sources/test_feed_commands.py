@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import FeedSpec, Settings
 from bot.storage import Storage
 from tests.bot.conftest import ADMIN_ID, USER_ID, Tg, only, sent
 from tests.sources.conftest import FeedServer, Route, fixture
@@ -106,3 +107,22 @@ async def test_pause_resume_and_remove(tg: Tg, store: Storage) -> None:
     assert "<code>/rmfeed N</code>" in await admin(tg, "/rmfeed")
     await admin(tg, f"/rmfeed #{feed.id}")
     assert await store.feeds.all() == []
+
+
+@pytest.mark.parametrize("configured", [True, False])
+async def test_a_removed_feed_stays_removed_after_a_restart(
+    tg: Tg, store: Storage, settings: Settings, configured: bool
+) -> None:
+    url = "https://stepnews.example.kz/rss"
+    if configured:
+        settings.feeds = [FeedSpec.parse(f"{url} | Казахстан")]
+    specs = [(spec.url, spec.rubric, spec.tags) for spec in settings.feeds]
+    await store.feeds.sync(specs, now=NOW)
+    feed, _ = await store.feeds.add(url, now=NOW)
+    answer = await admin(tg, f"/rmfeed {feed.id}")
+    assert "удалена" in answer
+    assert ("FEEDS" in answer) is configured
+    # What the next start does with FEEDS: the feed does not come back.
+    await store.feeds.sync(specs, now=NOW + 60)
+    assert await store.feeds.all() == []
+    assert "/addfeed" in await admin(tg, "/feeds")

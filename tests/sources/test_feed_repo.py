@@ -87,6 +87,40 @@ async def test_removed_feed_is_gone(store: Storage) -> None:
     assert await store.feeds.all() == []
 
 
+async def test_a_configured_feed_removed_in_telegram_stays_removed_after_a_restart(
+    store: Storage,
+) -> None:
+    specs = [(URL, "Казахстан", ("Степь",))]
+    await store.feeds.sync(specs, now=NOW)
+    feed = await store.feeds.find(URL)
+    assert feed is not None
+    assert await store.feeds.remove(feed.id)
+    # The next start syncs FEEDS again: the removed feed does not come back.
+    assert await store.feeds.sync(specs, now=NOW + 60) == 0
+    assert await store.feeds.all() == []
+    assert await store.feeds.find(URL) is None
+    assert await store.feeds.get(feed.id) is None
+    assert await store.feeds.due(NOW + 10_000) == []
+    assert await store.feeds.next_poll_at() is None
+    assert not await store.feeds.set_paused(feed.id, False, now=NOW + 60)
+    assert await store.feeds.due(NOW + 10_000) == []
+
+
+async def test_adding_a_removed_feed_again_brings_it_back_as_new(store: Storage) -> None:
+    feed, _ = await store.feeds.add(URL, now=NOW, rubric="Старая", tags=("Степь",))
+    await store.feeds.record_success(
+        feed.id, now=NOW, next_poll_at=NOW + 600, items=3, etag='"v1"', title="Степные"
+    )
+    assert await store.feeds.remove(feed.id)
+    back, created = await store.feeds.add(URL, now=NOW + 100, rubric="Новая")
+    assert created
+    assert back.id == feed.id
+    assert (back.rubric, back.tags, back.title) == ("Новая", (), "Степные")
+    assert (back.paused, back.etag, back.next_poll_at) == (False, None, NOW + 100)
+    assert [f.id for f in await store.feeds.due(NOW + 100)] == [feed.id]
+    assert [f.url for f in await store.feeds.all()] == [URL]
+
+
 async def test_configuration_changes_reach_stored_feeds(store: Storage) -> None:
     await store.feeds.sync([(URL, "Казахстан", ("Степь",))], now=NOW)
     assert (

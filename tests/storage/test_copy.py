@@ -20,6 +20,7 @@ from bot.storage import SqliteStorage, Storage, open_url
 from bot.storage.articles import source_digest
 from bot.storage.copy import SKIPPED, TABLES, CountMismatch, copy_database
 from bot.storage.digests import OutboxMessage, PlannedDigest
+from bot.storage.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from bot.storage.outbox import Outcomes
 from bot.text import parse_article
 from tests import pg
@@ -356,4 +357,4 @@ def test_a_bad_source_or_destination_is_one_line(
 def test_db_version_names_the_backend_and_schema(source: Path, tmp_path: Path) -> None:
     done = svodka("db", "version", f"sqlite:///{source}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("sqlite schema version 1 ")
+    assert done.stdout.startswith(f"sqlite schema version {len(SQLITE_MIGRATIONS)} ")

@@ -21,6 +21,7 @@ from bot.storage.postgres.migrations import MIGRATIONS as PG_MIGRATIONS
 from tests.storage.factory import article
 
 CHAT_ROW = "INSERT INTO chats (id, type, created_at, updated_at) VALUES (77, 'private', 1, 1)"
+FEED_ROW = "INSERT INTO feeds (url, created_at) VALUES ('https://vecher.example.ru/rss', 1)"
 
 
 def _sqlite_at(path: Path, version: int) -> None:
@@ -29,6 +30,7 @@ def _sqlite_at(path: Path, version: int) -> None:
             conn.executescript(script)
         if version:
             conn.execute(CHAT_ROW)
+            conn.execute(FEED_ROW)
         conn.execute(f"PRAGMA user_version = {version}")
 
 
@@ -45,6 +47,7 @@ async def _pg_at(url: str, version: int) -> None:
             await conn.execute("INSERT INTO svodka_schema (version) VALUES ($1)", number)
         if version:
             await conn.execute(CHAT_ROW)
+            await conn.execute(FEED_ROW)
     finally:
         await conn.close()
 
@@ -75,6 +78,9 @@ async def test_each_earlier_version_opens_at_the_newest_with_its_rows(
             chat = await storage.chats.get(77)
             assert chat is not None
             assert chat.active
+            feed = await storage.feeds.find("https://vecher.example.ru/rss")
+            assert feed is not None
+            assert not feed.paused
         # The migrated database works: an article goes in and comes back out.
         await storage.articles.upsert_many([article("Выборы в маслихат")])
         page = await storage.articles.latest()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time as _time
 from collections.abc import Collection, Iterable, Sequence
 
-from bot.storage.feeds import FEED_COLUMNS, Feed, feed_from_row, tags_json
+from bot.storage.feeds import FEED_COLUMNS, IN_USE, REVIVE, Feed, feed_from_row, tags_json
 from bot.storage.postgres.db import PgDatabase
 
 
@@ -24,12 +25,15 @@ class PgFeedRepo:
         title: str | None = None,
         next_poll_at: int | None = None,
     ) -> tuple[Feed, bool]:
-        """The feed with this URL and whether it was created now (False: it existed)."""
+        """The feed with this URL and whether it was created now (False: it existed).
+
+        A feed removed earlier is brought back as if new: resumed, with the given settings.
+        """
         first_poll = now if next_poll_at is None else next_poll_at
         async with self.db.write() as conn:
             row = await conn.fetchrow(
                 "INSERT INTO feeds (url, title, rubric, tags, next_poll_at, created_at) "
-                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (url) DO NOTHING "
+                f"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (url) DO UPDATE SET {REVIVE} "
                 f"RETURNING {FEED_COLUMNS}",
                 url,
                 title,
@@ -51,7 +55,7 @@ class PgFeedRepo:
         """Add configured feeds ``(url, rubric, tags)`` that are missing; returns how many.
 
         A feed already stored keeps its state; its rubric and tags follow the configuration
-        when the configuration names them.
+        when the configuration names them. A feed removed in Telegram stays removed.
         """
         added = 0
         async with self.db.write() as conn:
@@ -76,7 +80,9 @@ class PgFeedRepo:
         return added
 
     async def get(self, feed_id: int) -> Feed | None:
-        row = await self.db.fetchrow(f"SELECT {FEED_COLUMNS} FROM feeds WHERE id = $1", feed_id)
+        row = await self.db.fetchrow(
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE id = $1 AND {IN_USE}", feed_id
+        )
         return feed_from_row(row) if row else None
 
     async def find(self, ref: str) -> Feed | None:
@@ -85,11 +91,13 @@ class PgFeedRepo:
         number = ref.removeprefix("#")
         if number.isdigit():
             return await self.get(int(number))
-        row = await self.db.fetchrow(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = $1", ref)
+        row = await self.db.fetchrow(
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = $1 AND {IN_USE}", ref
+        )
         return feed_from_row(row) if row else None
 
     async def all(self) -> list[Feed]:
-        rows = await self.db.fetch(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY id")
+        rows = await self.db.fetch(f"SELECT {FEED_COLUMNS} FROM feeds WHERE {IN_USE} ORDER BY id")
         return [feed_from_row(r) for r in rows]
 
     async def due(
@@ -114,20 +122,28 @@ class PgFeedRepo:
         return None if value is None else int(value)
 
     async def remove(self, feed_id: int) -> bool:
-        """Forget a feed (its articles stay); False if there was none."""
-        gone = await self.db.fetchval("DELETE FROM feeds WHERE id = $1 RETURNING id", feed_id)
+        """Stop and forget a feed (its articles stay); False if there was none.
+
+        The row stays, marked removed and paused, so that ``FEEDS`` does not bring it back.
+        """
+        gone = await self.db.fetchval(
+            f"UPDATE feeds SET removed_at = $2, paused = 1 WHERE id = $1 AND {IN_USE} "
+            "RETURNING id",
+            feed_id,
+            int(_time.time()),
+        )
         return gone is not None
 
     async def set_paused(self, feed_id: int, paused: bool, *, now: int) -> bool:
         """Pause or resume; a resumed feed is polled at once and its error count reset."""
         if paused:
             changed = await self.db.fetchval(
-                "UPDATE feeds SET paused = 1 WHERE id = $1 RETURNING id", feed_id
+                f"UPDATE feeds SET paused = 1 WHERE id = $1 AND {IN_USE} RETURNING id", feed_id
             )
         else:
             changed = await self.db.fetchval(
                 "UPDATE feeds SET paused = 0, next_poll_at = $2, error_count = 0 WHERE id = $1 "
-                "RETURNING id",
+                f"AND {IN_USE} RETURNING id",
                 feed_id,
                 now,
             )

@@ -168,4 +168,7 @@ CREATE TABLE feeds (
 CREATE INDEX feeds_due ON feeds (next_poll_at) WHERE paused = 0;
 """
 
-MIGRATIONS: list[str] = [V1]
+# A feed removed in Telegram stays as a row (see bot.storage.migrations.V2_FEEDS_REMOVED).
+V2_FEEDS_REMOVED = "ALTER TABLE feeds ADD COLUMN removed_at BIGINT;"
+
+MIGRATIONS: list[str] = [V1, V2_FEEDS_REMOVED]
