@@ -43,6 +43,8 @@ class FetchResult:
 
     url: str  # after redirects
     body: bytes
+    # The final URL when every redirect on the way was permanent (301/308): the feed moved.
+    moved_to: str | None = None
     not_modified: bool = False
     etag: str | None = None
     last_modified: str | None = None
@@ -126,11 +128,16 @@ class Fetcher:
 
     async def _read(self, url: str, response: aiohttp.ClientResponse) -> FetchResult:
         final_url = str(response.url)
+        permanent = bool(response.history) and all(
+            hop.status in (301, 308) for hop in response.history
+        )
+        moved_to = final_url if permanent and final_url != url else None
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if response.status == 304:
             return FetchResult(
                 url=final_url,
                 body=b"",
+                moved_to=moved_to,
                 not_modified=True,
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
@@ -155,6 +162,7 @@ class Fetcher:
         return FetchResult(
             url=final_url,
             body=b"".join(chunks),
+            moved_to=moved_to,
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
             content_type=response.headers.get("Content-Type"),

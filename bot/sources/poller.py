@@ -213,6 +213,8 @@ class FeedPoller:
         except FetchError as exc:
             await self._failed(feed, str(exc), exc.retry_after)
             return Outcome.FAILED
+        if fetched.moved_to is not None:
+            await self._moved(feed, fetched.moved_to)
         now = self.clock()
         body_hash = hashlib.blake2b(fetched.body, digest_size=16).digest()
         memory = self._memory.get(feed.id)
@@ -280,6 +282,15 @@ class FeedPoller:
             ttl_s=parsed.ttl_s,
         )
         return Outcome.INGESTED
+
+    async def _moved(self, feed: Feed, url: str) -> None:
+        """A permanent redirect: poll the new address from now on (FEEDS is the operator's)."""
+        if any(spec.url == feed.url for spec in self.configured):
+            logger.warning("feed %s moved permanently to %s; update FEEDS", feed.url, url)
+        elif await self.store.feeds.move(feed.id, url):
+            logger.info("feed %s moved permanently to %s; polling it there", feed.url, url)
+        else:
+            logger.warning("feed %s moved to %s, which another feed already reads", feed.url, url)
 
     async def _failed(self, feed: Feed, error: str, retry_after: float | None) -> None:
         self.metrics.feed_errors.inc()

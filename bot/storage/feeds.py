@@ -196,6 +196,16 @@ class FeedRepo:
             row = await cur.fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
+    async def move(self, feed_id: int, url: str) -> bool:
+        """The feed moved permanently: store its new URL; False if another feed has it."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE feeds SET url = ? WHERE id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM feeds WHERE url = ?)",
+                (url, feed_id, url),
+            )
+            return cur.rowcount == 1
+
     async def remove(self, feed_id: int) -> bool:
         """Stop and forget a feed (its articles stay); False if there was none.
 

@@ -208,6 +208,10 @@ class FeedStore(Protocol):
         """The earliest scheduled poll of an active feed not in ``exclude``, if any."""
         ...
 
+    async def move(self, feed_id: int, url: str) -> bool:
+        """The feed moved permanently: store its new URL; False if another feed has it."""
+        ...
+
     async def remove(self, feed_id: int) -> bool:
         """Forget a feed (its articles stay); False if there was none."""
         ...

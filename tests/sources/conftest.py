@@ -44,6 +44,7 @@ class Route:
     delay: float = 0.0  # seconds before answering (a slow or hanging feed)
     headers: dict[str, str] = field(default_factory=dict)
     redirect: str | None = None  # a path to send the client to
+    redirect_status: int = 302  # 301 and 308 say the feed moved for good
     compress: bool = False
     chunked: bool = False
 
@@ -84,7 +85,9 @@ class FeedServer:
         if route.delay:
             await asyncio.sleep(route.delay)
         if route.redirect is not None:
-            raise web.HTTPFound(self.url(route.redirect))
+            return web.Response(
+                status=route.redirect_status, headers={"Location": self.url(route.redirect)}
+            )
         headers = dict(route.headers)
         if route.status != 200:
             return web.Response(status=route.status, text="error", headers=headers)

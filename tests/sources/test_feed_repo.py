@@ -156,3 +156,20 @@ async def test_changes_to_a_missing_feed_report_nothing_changed(store: Storage) 
     assert not await store.feeds.remove(404)
     assert await store.feeds.get(404) is None
     assert await store.feeds.find("#404") is None
+
+
+async def test_a_moved_feed_takes_its_new_url_unless_another_feed_has_it(store: Storage) -> None:
+    old, _ = await store.feeds.add(URL, now=NOW)
+    other, _ = await store.feeds.add("https://vecher.example.ru/rss", now=NOW)
+    assert await store.feeds.move(old.id, "https://stepnews.example.kz/feed.xml")
+    moved = await store.feeds.get(old.id)
+    assert moved is not None
+    assert moved.url == "https://stepnews.example.kz/feed.xml"
+    assert await store.feeds.find(URL) is None
+    # Another feed's address, even a removed one's, is not taken over.
+    assert not await store.feeds.move(old.id, other.url)
+    assert await store.feeds.remove(other.id)
+    assert not await store.feeds.move(old.id, other.url)
+    again = await store.feeds.get(old.id)
+    assert again is not None
+    assert again.url == "https://stepnews.example.kz/feed.xml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -196,6 +197,61 @@ async def test_redirects_and_gzip_are_followed(
     feed = await add(store, feed_server.url("old"), clock)
     assert (await poller(store, fetcher, clock).poll_round()).added == 3
     assert (await state(store, feed)).last_error is None
+
+
+async def test_a_feed_that_moved_for_good_is_polled_at_its_new_address(
+    store: Storage, feed_server: FeedServer, fetcher: Fetcher
+) -> None:
+    feed_server.routes["old"] = Route(redirect="newer", redirect_status=301)
+    feed_server.routes["newer"] = Route(redirect="kz.xml", redirect_status=308)
+    feed_server.routes["kz.xml"] = Route(KZ)
+    clock = Clock()
+    feed = await add(store, feed_server.url("old"), clock)
+    assert (await poller(store, fetcher, clock).poll_round()).added == 3
+    assert (await state(store, feed)).url == feed_server.url("kz.xml")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "why"),
+    [((301, 302), "a temporary hop"), ((302, 301), "a temporary hop first")],
+)
+async def test_a_temporary_redirect_keeps_the_address(
+    store: Storage,
+    feed_server: FeedServer,
+    fetcher: Fetcher,
+    statuses: tuple[int, int],
+    why: str,
+) -> None:
+    feed_server.routes["old"] = Route(redirect="middle", redirect_status=statuses[0])
+    feed_server.routes["middle"] = Route(redirect="kz.xml", redirect_status=statuses[1])
+    feed_server.routes["kz.xml"] = Route(KZ)
+    clock = Clock()
+    feed = await add(store, feed_server.url("old"), clock)
+    assert (await poller(store, fetcher, clock).poll_round()).added == 3, why
+    assert (await state(store, feed)).url == feed_server.url("old"), why
+
+
+async def test_a_moved_feed_keeps_its_address_when_configured_or_taken(
+    store: Storage,
+    feed_server: FeedServer,
+    fetcher: Fetcher,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    feed_server.routes["configured"] = Route(redirect="kz.xml", redirect_status=301)
+    feed_server.routes["duplicate"] = Route(redirect="kz.xml", redirect_status=308)
+    feed_server.routes["kz.xml"] = Route(KZ)
+    clock = Clock()
+    configured = await add(store, feed_server.url("configured"), clock)
+    duplicate = await add(store, feed_server.url("duplicate"), clock)
+    target = await add(store, feed_server.url("kz.xml"), clock)
+    spec = FeedSpec.parse(feed_server.url("configured"))
+    with caplog.at_level(logging.INFO, logger="bot.sources.poller"):
+        await poller(store, fetcher, clock, configured=[spec]).poll_round()
+    assert (await state(store, configured)).url == feed_server.url("configured")
+    assert (await state(store, duplicate)).url == feed_server.url("duplicate")
+    assert (await state(store, target)).url == feed_server.url("kz.xml")
+    assert "update FEEDS" in caplog.text
+    assert "which another feed already reads" in caplog.text
 
 
 async def test_concurrency_is_bounded(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Collection, Iterable, Sequence
 
+import asyncpg
+
 from bot.storage.feeds import FEED_COLUMNS, IN_USE, REVIVE, Feed, feed_from_row, tags_json
 from bot.storage.postgres.db import PgDatabase
 
@@ -120,6 +122,19 @@ class PgFeedRepo:
             [int(i) for i in exclude],
         )
         return None if value is None else int(value)
+
+    async def move(self, feed_id: int, url: str) -> bool:
+        """The feed moved permanently: store its new URL; False if another feed has it."""
+        try:
+            moved = await self.db.fetchval(
+                "UPDATE feeds SET url = $2 WHERE id = $1 AND NOT EXISTS "
+                "(SELECT 1 FROM feeds WHERE url = $2) RETURNING id",
+                feed_id,
+                url,
+            )
+        except asyncpg.UniqueViolationError:  # another writer took the URL meanwhile
+            return False
+        return moved is not None
 
     async def remove(self, feed_id: int) -> bool:
         """Stop and forget a feed (its articles stay); False if there was none.
