@@ -26,7 +26,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
 
-DEFAULT_DATABASE_URL = "sqlite:///data/svodka.sqlite3"
+SQLITE_SCHEME = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+DATABASE_URL_FORM = "sqlite:///PATH or postgresql://USER@HOST/DB"
+DEFAULT_DATABASE_URL = f"{SQLITE_SCHEME}data/svodka.sqlite3"
 DEFAULT_WEB_PORT = 8080
 # What Telegram accepts as a webhook's secret_token.
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -115,8 +118,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
-            raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST/DB")
+        if not is_database_url(value):
+            raise ValueError(f"expected {DATABASE_URL_FORM}")
         return value
 
     @field_validator("admin_ids", mode="before")
@@ -201,9 +204,19 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path | None:
         """The database file for ``sqlite:///PATH`` URLs, else ``None``."""
-        if self.database_url.startswith("sqlite:///"):
-            return Path(self.database_url.removeprefix("sqlite:///"))
-        return None
+        return sqlite_path(self.database_url)
+
+
+def is_database_url(url: str) -> bool:
+    """Whether ``url`` names a database Svodka can open (it may still not exist)."""
+    return url.startswith(POSTGRES_SCHEMES) or (
+        url.startswith(SQLITE_SCHEME) and url != SQLITE_SCHEME
+    )
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a ``sqlite:///PATH`` URL, else ``None``."""
+    return Path(url.removeprefix(SQLITE_SCHEME)) if url.startswith(SQLITE_SCHEME) else None
 
 
 def parse_hhmm(value: str) -> time:

@@ -12,17 +12,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from bot.config import Settings
+from bot.config import DATABASE_URL_FORM, Settings, is_database_url, sqlite_path
 from bot.storage import open_url
 from bot.storage.copy import CountMismatch, TableCount, copy_database, n_rows
 from bot.storage.postgres import redact
 
-SCHEMES = ("sqlite:///", "postgresql://", "postgres://")
 EXIT_USAGE = 2
 
 
@@ -60,20 +58,14 @@ def register(sub: Any) -> None:
 
 
 def _url(value: str) -> str:
-    if not value.startswith(SCHEMES) or value == "sqlite:///":
-        raise argparse.ArgumentTypeError(
-            f"expected sqlite:///PATH or postgresql://USER@HOST/DB, got {value!r}"
-        )
+    if not is_database_url(value):
+        raise argparse.ArgumentTypeError(f"expected {DATABASE_URL_FORM}, got {value!r}")
     return value
-
-
-def _sqlite_path(url: str) -> Path | None:
-    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
 
 def _same(first: str, second: str) -> bool:
     """Whether two URLs name one database as spelled (an emptiness check catches the rest)."""
-    paths = _sqlite_path(first), _sqlite_path(second)
+    paths = sqlite_path(first), sqlite_path(second)
     if paths[0] is not None and paths[1] is not None:
         return paths[0].resolve() == paths[1].resolve()
     spelled = [u.replace("postgres://", "postgresql://", 1).rstrip("/") for u in (first, second)]
@@ -82,7 +74,7 @@ def _same(first: str, second: str) -> bool:
 
 def _missing(url: str) -> str | None:
     """Why a source cannot be read, checked before opening creates an empty SQLite file."""
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     return f"{path}: no such database file" if path is not None and not path.is_file() else None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import DATABASE_URL_FORM, POSTGRES_SCHEMES, Settings, sqlite_path
 from bot.errors import StorageError
 from bot.storage.articles import ArticleRepo, IngestResult
 from bot.storage.chats import ChatRepo
@@ -19,8 +19,6 @@ from bot.storage.feeds import Feed, FeedRepo
 from bot.storage.interface import DATABASE_ERRORS, InstanceLock, Storage
 from bot.storage.locks import FileLock
 from bot.storage.outbox import OutboxRepo
-
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class SqliteStorage(Storage):
@@ -60,15 +58,14 @@ class SqliteStorage(Storage):
 
 async def open_url(url: str) -> Storage:
     """Open ``sqlite:///PATH`` or ``postgresql://…`` and migrate it to the newest schema."""
-    if url.startswith("sqlite:///"):
-        return await SqliteStorage.open(url.removeprefix("sqlite:///"))
+    path = sqlite_path(url)
+    if path is not None:
+        return await SqliteStorage.open(path)
     if url.startswith(POSTGRES_SCHEMES):
         from bot.storage.postgres import PostgresStorage
 
         return await PostgresStorage.open(url)
-    raise StorageError(
-        f"unsupported database URL {url!r}: expected sqlite:///PATH or postgresql://"
-    )
+    raise StorageError(f"unsupported database URL {url!r}: expected {DATABASE_URL_FORM}")
 
 
 async def open_storage(settings: Settings) -> Storage:
