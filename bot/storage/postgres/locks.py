@@ -8,7 +8,6 @@ instance on any host takes over at its next try.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import asyncpg
 
@@ -18,49 +17,59 @@ _PROBE_TIMEOUT = 5.0
 
 
 class AdvisoryLock:
-    """:class:`bot.storage.interface.InstanceLock` over ``pg_try_advisory_lock``."""
+    """:class:`bot.storage.interface.InstanceLock` over ``pg_try_advisory_lock``.
+
+    The connection stays open between tries, so a waiting instance asks every few seconds
+    without reconnecting each time.
+    """
 
     def __init__(self, db: PgDatabase, name: str) -> None:
         self.name = name
         self.key = db.lock_key(name)
         self._url = db.url
         self._conn: asyncpg.Connection | None = None
+        self._held = False
 
     async def acquire(self) -> bool:
-        if await self.held():
-            return True
-        conn = await asyncpg.connect(self._url)
+        if self._held:
+            return await self.held()
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await asyncpg.connect(self._url)
         try:
-            taken = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key))
+            self._held = bool(
+                await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key)
+            )
         except BaseException:
-            await conn.close()
+            self._drop()
             raise
-        if not taken:
-            await conn.close()
-            return False
-        self._conn = conn
-        return True
+        return self._held
 
     async def held(self) -> bool:
         conn = self._conn
-        if conn is None:
+        if not self._held or conn is None:
             return False
         if not conn.is_closed():
             try:
                 await asyncio.wait_for(conn.fetchval("SELECT 1"), _PROBE_TIMEOUT)
                 return True
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            except Exception:  # any failure to confirm it means the lock is not held
                 pass
         # The session is gone, and the lock with it.
-        self._conn = None
-        conn.terminate()
+        self._drop()
         return False
 
     async def release(self) -> None:
-        conn, self._conn = self._conn, None
+        # Ending the session frees the lock; no unlock call that a cancelled query on the
+        # same connection could be in the way of.
+        conn, self._conn, self._held = self._conn, None, False
         if conn is None:
             return
-        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            await conn.execute("SELECT pg_advisory_unlock($1)", self.key)
-        with contextlib.suppress(OSError, asyncpg.InterfaceError):
+        try:
             await conn.close(timeout=5)
+        except Exception:  # busy, or already broken: drop the socket, the server frees the lock
+            conn.terminate()
+
+    def _drop(self) -> None:
+        conn, self._conn, self._held = self._conn, None, False
+        if conn is not None:
+            conn.terminate()
