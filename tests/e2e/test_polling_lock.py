@@ -20,6 +20,14 @@ async def wait_for_log(process: BotProcess, text: str) -> None:
     await until(lambda: text in process.log, 30, f"{text!r} in the log\n{process.log}")
 
 
+async def kill(*processes: BotProcess) -> None:
+    """Whatever the test left running."""
+    for process in processes:
+        if process.process is not None and process.process.returncode is None:
+            process.process.kill()
+            await process.process.wait()
+
+
 async def test_a_second_poller_says_so_waits_and_takes_over(
     server: BotAPIServer, database: Path, tmp_path: Path
 ) -> None:
@@ -46,10 +54,7 @@ async def test_a_second_poller_says_so_waits_and_takes_over(
         assert await second.stop() == 0
         assert "Traceback" not in first.log + second.log
     finally:
-        for process in (first, second):
-            if process.process is not None and process.process.returncode is None:
-                process.process.kill()
-                await process.process.wait()
+        await kill(first, second)
 
 
 async def test_a_waiting_poller_stops_at_once_on_sigint(
@@ -65,7 +70,4 @@ async def test_a_waiting_poller_stops_at_once_on_sigint(
         assert await second.stop(timeout=10) == 0
         assert await first.stop() == 0
     finally:
-        for process in (first, second):
-            if process.process is not None and process.process.returncode is None:
-                process.process.kill()
-                await process.process.wait()
+        await kill(first, second)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -16,8 +15,9 @@ from aiohttp import web
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.metrics import Metrics
-from bot.storage import SqliteStorage, Storage
+from bot.storage import Storage
 from bot.web import create_web_app, start_web
+from tests.bot.conftest import store  # noqa: F401 - the bot tests' SQLite file
 from tests.botapi import BotAPIServer
 
 TOKEN = "123456:TEST-web"
@@ -45,13 +45,6 @@ def make_settings(api_url: str) -> Settings:
 @pytest.fixture
 def settings(api: BotAPIServer) -> Settings:
     return make_settings(api.url)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    storage = await SqliteStorage.open(tmp_path / "db.sqlite3")
-    yield storage
-    await storage.close()
 
 
 @pytest.fixture
@@ -98,7 +91,7 @@ async def serve(app: web.Application, metrics: Metrics) -> AsyncIterator[Web]:
 
 
 @pytest.fixture
-async def site(settings: Settings, store: Storage, bot: Bot) -> AsyncIterator[Web]:
+async def site(settings: Settings, store: Storage, bot: Bot) -> AsyncIterator[Web]:  # noqa: F811
     """The webhook, /healthz and /metrics of one bot, as the process serves them."""
     metrics = Metrics()
     dispatcher = create_dispatcher(settings=settings, storage=store, metrics=metrics)
