@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.errors import UserInputError
+from bot.errors import StorageError, UserInputError
 from bot.models import Article
 from bot.text.stem import index_words, tokens
 from bot.text.tags import tag_display, tag_key
@@ -235,6 +235,14 @@ def update_values(item: Prepared) -> tuple[Any, ...]:
     """Values for :data:`UPDATE_ARTICLE`; ingested_at keeps the first ingest time."""
     values = article_values(item, 0)
     return (*values[1:15], item.id)
+
+
+def number(new: Sequence[Prepared], first: int) -> None:
+    """Give new articles consecutive ids from ``first``, within what the search rowid packs."""
+    if first + len(new) - 1 > MAX_ARTICLE_ID:
+        raise StorageError(f"article ids are exhausted (at most {MAX_ARTICLE_ID} articles)")
+    for offset, item in enumerate(new):
+        item.id = first + offset
 
 
 def article_from_row(row: Sequence[Any]) -> Article:

@@ -30,12 +30,12 @@ from bot.errors import StorageError
 from bot.models import Article
 from bot.storage.article_rows import (
     INSERT_ARTICLE,
-    MAX_ARTICLE_ID,
     UPDATE_ARTICLE,
     Prepared,
     article_values,
     fill_words,
     fts_rowid,
+    number,
     prepare,
     search_words,
     update_values,
@@ -182,11 +182,7 @@ async def _assign_ids(conn: aiosqlite.Connection, new: list[Prepared]) -> None:
     """Ids continue from the largest one; the write lock makes this race-free."""
     async with conn.execute("SELECT coalesce(max(id), 0) FROM articles") as cursor:
         row = await cursor.fetchone()
-    first = int(row[0]) + 1 if row else 1
-    if first + len(new) - 1 > MAX_ARTICLE_ID:
-        raise StorageError(f"article ids are exhausted (at most {MAX_ARTICLE_ID} articles)")
-    for offset, item in enumerate(new):
-        item.id = first + offset
+    number(new, int(row[0]) + 1 if row else 1)
 
 
 async def _write_all(

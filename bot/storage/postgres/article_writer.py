@@ -23,9 +23,9 @@ import asyncpg
 from bot.errors import StorageError
 from bot.models import Article
 from bot.storage.article_rows import (
-    MAX_ARTICLE_ID,
     Prepared,
     article_values,
+    number,
     update_values,
 )
 from bot.storage.article_writer import IngestResult, Stored, collect
@@ -115,11 +115,7 @@ async def _store(
 
 async def _assign_ids(conn: asyncpg.Connection, new: list[Prepared]) -> None:
     """Ids continue from the largest one; the advisory lock makes this race-free."""
-    first = int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM articles")) + 1
-    if first + len(new) - 1 > MAX_ARTICLE_ID:
-        raise StorageError(f"article ids are exhausted (at most {MAX_ARTICLE_ID} articles)")
-    for offset, item in enumerate(new):
-        item.id = first + offset
+    number(new, int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM articles")) + 1)
 
 
 async def _write_all(
