@@ -131,7 +131,12 @@ class BotProcess:
         assert self.process is not None
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(self.process.wait(), timeout)
+            try:
+                await asyncio.wait_for(self.process.wait(), timeout)
+            except TimeoutError:
+                raise AssertionError(
+                    f"still running {timeout:.0f} s after SIGINT:\n{self.log}"
+                ) from None
         assert self.process.returncode is not None
         return self.process.returncode
 
