@@ -75,12 +75,15 @@ def bot_env(database: Path, api_url: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key.upper() not in {"BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL", "ADMIN_IDS"}
+        if key.upper()
+        not in {"BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL", "ADMIN_IDS", "INBOX_DIR"}
     }
     env.update(
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=api_url,
         DATABASE_URL=f"sqlite:///{database}",
+        # Beside the test's database, never the checkout's own data/inbox.
+        INBOX_DIR=str(database.parent / "inbox"),
         ADMIN_IDS=str(ADMIN_ID),
         LOG_LEVEL="INFO",
         THROTTLE_SECONDS="0",
