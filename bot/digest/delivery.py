@@ -44,8 +44,8 @@ from bot.digest.telegram import DeliveryClient
 from bot.metrics import Metrics
 from bot.storage import Storage
 from bot.storage.interface import DATABASE_ERRORS
-from bot.storage.outbox import OutboxRow
-from bot.storage.runs import DigestRun, process_gone, this_process
+from bot.storage.records import DigestRun, OutboxRow
+from bot.storage.runs import process_gone, this_process
 
 logger = logging.getLogger(__name__)
 

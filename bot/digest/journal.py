@@ -12,8 +12,7 @@ import logging
 from collections.abc import Callable
 
 from bot.storage.interface import DATABASE_ERRORS, OutboxStore
-from bot.storage.outbox import OutboxRow, Outcomes
-from bot.storage.runs import DigestRun
+from bot.storage.records import DigestRun, OutboxRow, Outcomes
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,7 @@ from bot.digest.render import ItemCache, render_digest
 from bot.digest.schedule import first_due, next_after, zone
 from bot.models import Chat
 from bot.storage import Storage
-from bot.storage.digests import OutboxMessage, PlannedDigest
-from bot.storage.runs import DigestRun
+from bot.storage.records import DigestRun, OutboxMessage, PlannedDigest
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from bot.render import (
     plan_by_length,
     render_item,
 )
-from bot.storage.digests import OutboxMessage
+from bot.storage.records import OutboxMessage
 from bot.text.tags import telegram_hashtag
 
 SEPARATOR_LENGTH = html_len(PART_SEPARATOR)

@@ -33,7 +33,7 @@ from aiogram.exceptions import (
 )
 
 from bot.digest.telegram import DeliveryClient
-from bot.storage.outbox import OutboxRow
+from bot.storage.records import OutboxRow
 
 if TYPE_CHECKING:
     from bot.digest.delivery import DeliveryWorker

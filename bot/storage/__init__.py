@@ -11,14 +11,15 @@ from pathlib import Path
 
 from bot.config import DATABASE_URL_FORM, POSTGRES_SCHEMES, Settings, sqlite_path
 from bot.errors import StorageError
-from bot.storage.articles import ArticleRepo, IngestResult
+from bot.storage.articles import ArticleRepo
 from bot.storage.chats import ChatRepo
 from bot.storage.db import Database
 from bot.storage.digests import DigestRepo
-from bot.storage.feeds import Feed, FeedRepo
+from bot.storage.feeds import FeedRepo
 from bot.storage.interface import DATABASE_ERRORS, InstanceLock, Storage
 from bot.storage.locks import FileLock
 from bot.storage.outbox import OutboxRepo
+from bot.storage.records import Feed, IngestResult
 
 
 class SqliteStorage(Storage):

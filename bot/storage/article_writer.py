@@ -41,6 +41,7 @@ from bot.storage.article_rows import (
     update_values,
 )
 from bot.storage.db import Database
+from bot.storage.records import IngestResult
 from bot.text.stem import scheme
 
 logger = logging.getLogger(__name__)
@@ -55,16 +56,6 @@ _ROW_ERRORS = (
     sqlite3.ProgrammingError,
     OverflowError,
 )
-
-
-@dataclass(slots=True)
-class IngestResult:
-    """What one ingest did; ``failed`` counts articles skipped as invalid or refused."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

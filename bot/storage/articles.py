@@ -35,14 +35,9 @@ from bot.storage.article_rows import (
     source_digest,
     to_seconds,
 )
-from bot.storage.article_writer import (
-    IngestResult,
-    chunks,
-    ensure_search_index,
-    placeholders,
-    upsert,
-)
+from bot.storage.article_writer import chunks, ensure_search_index, placeholders, upsert
 from bot.storage.db import Database
+from bot.storage.records import IngestResult
 from bot.text.stem import query_words
 from bot.text.tags import tag_key
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -18,6 +17,7 @@ import aiosqlite
 
 from bot.models import Chat, Tag
 from bot.storage.db import Database
+from bot.storage.records import Stats
 
 # Button references unused for this long may be pruned (their buttons then say "expired").
 REF_TTL_SECONDS = 30 * 86400
@@ -30,26 +30,6 @@ def _now() -> int:
 
 def _from_unix(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """Counts for the admin's /stats."""
-
-    chats: int
-    active_chats: int
-    private_chats: int
-    group_chats: int
-    subscriptions: int  # in active chats
-    articles: int
-    tags: int
-    last_ingest_at: datetime | None
-    last_run_started_at: datetime | None
-    last_run_finished_at: datetime | None
-    last_run_sent: int
-    last_run_failed: int
-    outbox_pending: int
-    outbox_failed: int
 
 
 _CHAT_COLUMNS = (

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiosqlite
@@ -19,14 +18,8 @@ import aiosqlite
 from bot.models import Chat, Tag
 from bot.storage.chats import chat_from_row
 from bot.storage.db import Database
-from bot.storage.runs import (
-    RUN_COLUMNS,
-    DigestRun,
-    finish_runs,
-    process_gone,
-    run_from_row,
-    this_process,
-)
+from bot.storage.records import ClaimResult, DigestRun, PlannedDigest, Unscheduled
+from bot.storage.runs import RUN_COLUMNS, finish_runs, process_gone, run_from_row, this_process
 
 # A run still being planned after this long was left by a process that died.
 ABANDONED_AFTER_SECONDS = 600
@@ -47,45 +40,6 @@ def _gone(planner: str | None) -> bool:
 
 def _datetime(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    """One message of a digest as it will be sent: HTML and the inline keyboard as JSON."""
-
-    text: str
-    reply_markup: str | None = None
-
-
-@dataclass(slots=True)
-class PlannedDigest:
-    """What claiming a chat produces: its messages and the chat's new bookkeeping.
-
-    ``next_digest_at`` ``None`` keeps the schedule (``/digest``).
-    """
-
-    chat_id: int
-    messages: list[OutboxMessage]
-    cursor: int
-    next_digest_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Unscheduled:
-    """A chat without a due instant, with what computing one needs."""
-
-    id: int
-    timezone: str | None
-    digest_time: str | None  # 'HH:MM'
-    updated_at: datetime
-
-
-@dataclass(slots=True)
-class ClaimResult:
-    chats: int = 0
-    digests: int = 0
-    messages: int = 0
-    chat_ids: list[int] = field(default_factory=list)
 
 
 Builder = Callable[[list[Chat]], Awaitable[list[PlannedDigest]]]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import time as _time
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.db import Database
+from bot.storage.records import Feed
 
 FEED_COLUMNS = (
     "id, url, title, rubric, tags, paused, interval_s, ttl_s, etag, last_modified, "
@@ -28,34 +28,6 @@ REVIVE = (
     "etag = NULL, last_modified = NULL, last_error = NULL, error_count = 0 "
     "WHERE feeds.removed_at IS NOT NULL"
 )
-
-
-@dataclass(slots=True)
-class Feed:
-    """One feed row; ``tags`` and ``rubric`` are given to every article the feed brings."""
-
-    id: int
-    url: str
-    title: str | None = None
-    rubric: str | None = None
-    tags: tuple[str, ...] = ()
-    paused: bool = False
-    interval_s: int | None = None  # None: the configured default interval
-    ttl_s: int | None = None  # the feed's own <ttl>, in seconds
-    etag: str | None = None
-    last_modified: str | None = None
-    next_poll_at: int = 0
-    last_polled_at: int | None = None
-    last_ok_at: int | None = None
-    last_error: str | None = None
-    error_count: int = 0
-    items_ingested: int = 0
-    created_at: int = 0
-
-    @property
-    def name(self) -> str:
-        """The title when the feed gave one, else its URL."""
-        return self.title or self.url
 
 
 def feed_from_row(row: Any) -> Feed:

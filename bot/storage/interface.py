@@ -19,12 +19,20 @@ import asyncpg
 
 from bot.errors import StorageError
 from bot.models import Article, Chat, Page, Tag
-from bot.storage.article_writer import IngestResult
-from bot.storage.chats import REF_TTL_SECONDS, Stats
-from bot.storage.digests import Builder, ClaimResult, PlannedDigest, Unscheduled
-from bot.storage.feeds import Feed
-from bot.storage.outbox import Lease, OutboxRow, Outcomes
-from bot.storage.runs import DigestRun
+from bot.storage.chats import REF_TTL_SECONDS
+from bot.storage.digests import Builder
+from bot.storage.records import (
+    ClaimResult,
+    DigestRun,
+    Feed,
+    IngestResult,
+    Lease,
+    OutboxRow,
+    Outcomes,
+    PlannedDigest,
+    Stats,
+    Unscheduled,
+)
 
 # What a database may raise while the bot runs (a lost connection, a locked file, a
 # constraint): background workers catch these, log one line and try again later.

@@ -21,74 +21,14 @@ from __future__ import annotations
 import time as _time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import aiosqlite
 
 from bot.storage.db import Database
-from bot.storage.runs import DigestRun, finish_runs
+from bot.storage.records import DigestRun, Lease, OutboxRow, Outcomes
+from bot.storage.runs import finish_runs
 
 OPEN_STATUSES = ("pending", "sending")
-
-
-@dataclass(slots=True)
-class OutboxRow:
-    """A pending message with what pacing it needs (the chat's type)."""
-
-    id: int
-    run_id: int | None
-    chat_id: int
-    chat_type: str
-    text: str
-    reply_markup: str | None
-    attempts: int
-    failures: int
-    not_before: int  # Unix seconds
-
-
-@dataclass(slots=True)
-class Outcomes:
-    """Outcomes of sends, recorded together in one transaction (a group commit).
-
-    ``marks`` are the frequent ones, ``(status, row, run, message_id)`` with status
-    ``sending`` or ``sent``; ``finish`` names runs that may have sent their last message.
-    """
-
-    marks: list[tuple[str, int, int | None, int | None]] = field(default_factory=list)
-    retry: list[tuple[int, int | None, int, str, bool]] = field(default_factory=list)
-    failed: list[tuple[int, int | None, str]] = field(default_factory=list)
-    release: list[int] = field(default_factory=list)  # marked sending, then not sent
-    finish: set[int] = field(default_factory=set)
-
-    # The statement parameters, in the same order for both backends' SQL.
-
-    def mark_params(self, now: int) -> list[tuple[str, int | None, int, int]]:
-        """``(status, message_id, now, row)`` for each mark."""
-        return [(status, message_id, now, row) for status, row, _, message_id in self.marks]
-
-    def retry_params(self) -> list[tuple[int, str, int, int]]:
-        """``(not_before, error, failures to add, row)`` for each retry."""
-        return [(at, err, int(counts), row) for row, _, at, err, counts in self.retry]
-
-    def failed_params(self) -> list[tuple[str, int]]:
-        return [(error, row_id) for row_id, _, error in self.failed]
-
-    def run_counts(self) -> list[tuple[int, int, int, int]]:
-        """``(sent, retried, failed, run)`` for each run touched, by run id."""
-        sent = Counter(run for status, _, run, _ in self.marks if status == "sent" and run)
-        retried = Counter(run for _, run, *_ in self.retry if run is not None)
-        failed = Counter(run for _, run, _ in self.failed if run is not None)
-        runs = sorted(set(sent) | set(retried) | set(failed))
-        return [(sent[run], retried[run], failed[run], run) for run in runs]
-
-
-@dataclass(frozen=True, slots=True)
-class Lease:
-    """The answer to a lease request: held or not, and what a takeover recovered."""
-
-    held: bool
-    holder: str | None = None
-    recovered: int = 0  # rows that were 'sending' under a previous holder
 
 
 class OutboxRepo:

@@ -6,10 +6,11 @@ import os
 import socket
 import time as _time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiosqlite
+
+from bot.storage.records import DigestRun
 
 RUN_COLUMNS = (
     "id, due_at, started_at, planned_at, finished_at, chats_due, digests, messages, sent, "
@@ -40,41 +41,6 @@ def process_gone(host: str, pid: int) -> bool:
 
 def _datetime(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
-
-
-@dataclass(slots=True)
-class DigestRun:
-    """A digest run's counters, as /stats and the logs show them."""
-
-    id: int
-    due_at: datetime
-    started_at: datetime
-    planned_at: datetime | None = None
-    finished_at: datetime | None = None
-    chats_due: int = 0
-    digests: int = 0
-    messages: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    dropped: int = 0
-    deactivated: int = 0
-
-    def summary(self) -> str:
-        """The run's figures in one line, for the log and the command line."""
-        return (
-            f"{self.chats_due} chats due, {self.digests} digests, {self.messages} messages, "
-            f"{self.sent} sent, {self.retried} retried, {self.failed} failed, "
-            f"{self.dropped} dropped, {self.deactivated} chats deactivated, "
-            f"{self.duration or 0.0:.1f} s"
-        )
-
-    @property
-    def duration(self) -> float | None:
-        """Seconds from the start to the last message, while known."""
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
 
 
 def run_from_row(row: aiosqlite.Row) -> DigestRun:

@@ -18,8 +18,8 @@ from bot.app import create_bot
 from bot.config import Settings, load_settings
 from bot.models import Chat
 from bot.storage import SqliteStorage, Storage, open_url
-from bot.storage.digests import OutboxMessage, PlannedDigest, Unscheduled
 from bot.storage.postgres import PostgresStorage
+from bot.storage.records import OutboxMessage, PlannedDigest, Unscheduled
 from tests.botapi import DEFAULT_TOKEN, BotAPIServer, RateLimits
 
 

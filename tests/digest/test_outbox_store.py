@@ -14,11 +14,10 @@ import asyncpg
 
 from bot.models import Chat
 from bot.storage import Storage, open_url
-from bot.storage.digests import OutboxMessage, PlannedDigest
-from bot.storage.outbox import Outcomes
 from bot.storage.postgres import PostgresStorage
 from bot.storage.postgres.digests import OUTBOX_INSERT_LOCK
 from bot.storage.postgres.outbox import LEASE_LOCK
+from bot.storage.records import OutboxMessage, Outcomes, PlannedDigest
 from bot.storage.runs import process_gone, this_process
 from tests.digest.conftest import enqueue_run, outbox_rows, query
 

@@ -19,7 +19,8 @@ from bot.i18n import translator
 from bot.models import Article, Chat, Tag
 from bot.render import html_len
 from bot.storage import Storage, open_url
-from bot.storage.digests import Builder, OutboxMessage, PlannedDigest
+from bot.storage.digests import Builder
+from bot.storage.records import OutboxMessage, PlannedDigest
 from tests.digest.conftest import make_settings, outbox_rows
 
 POLITICS = Tag("политика", "Политика")

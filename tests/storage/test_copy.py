@@ -19,9 +19,8 @@ from bot.models import Chat, Page
 from bot.storage import SqliteStorage, Storage, open_url
 from bot.storage.articles import source_digest
 from bot.storage.copy import SKIPPED, TABLES, CountMismatch, copy_database
-from bot.storage.digests import OutboxMessage, PlannedDigest
 from bot.storage.migrations import MIGRATIONS as SQLITE_MIGRATIONS
-from bot.storage.outbox import Outcomes
+from bot.storage.records import OutboxMessage, Outcomes, PlannedDigest
 from bot.text import parse_article
 from tests import pg
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bot.models import Article
-from bot.storage.articles import ArticleRepo, IngestResult, source_digest
+from bot.storage.articles import ArticleRepo, source_digest
+from bot.storage.records import IngestResult
 from bot.text import parse_article, tag_key
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "dev"

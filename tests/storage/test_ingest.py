@@ -12,7 +12,8 @@ import pytest
 from bot.errors import StorageError
 from bot.models import Tag
 from bot.storage import Storage
-from bot.storage.articles import ArticleRepo, IngestResult, source_digest
+from bot.storage.articles import ArticleRepo, source_digest
+from bot.storage.records import IngestResult
 from tests.storage.factory import DAY, article
 
 WEEK = timedelta(days=7)

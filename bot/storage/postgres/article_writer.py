@@ -28,8 +28,9 @@ from bot.storage.article_rows import (
     number,
     update_values,
 )
-from bot.storage.article_writer import IngestResult, Stored, collect
+from bot.storage.article_writer import Stored, collect
 from bot.storage.postgres.db import PgDatabase
+from bot.storage.records import IngestResult
 
 logger = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from bot.storage.article_rows import (
     from_seconds,
     to_seconds,
 )
-from bot.storage.article_writer import IngestResult
 from bot.storage.postgres.article_writer import upsert
 from bot.storage.postgres.db import PgDatabase
+from bot.storage.records import IngestResult
 from bot.text.tags import tag_key
 
 __all__ = ["PgArticleRepo"]

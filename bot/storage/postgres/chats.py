@@ -14,8 +14,9 @@ from typing import Any
 import asyncpg
 
 from bot.models import Chat, Tag
-from bot.storage.chats import REF_TOUCH, REF_TTL_SECONDS, Stats, chat_from_row
+from bot.storage.chats import REF_TOUCH, REF_TTL_SECONDS, chat_from_row
 from bot.storage.postgres.db import PgDatabase
+from bot.storage.records import Stats
 
 _CHAT_COLUMNS = (
     "id, type, title, language, timezone, digest_time, paused, active, next_digest_at, "

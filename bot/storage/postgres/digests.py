@@ -17,16 +17,11 @@ import asyncpg
 
 from bot.models import Chat, Tag
 from bot.storage.chats import chat_from_row
-from bot.storage.digests import (
-    ABANDONED_AFTER_SECONDS,
-    Builder,
-    ClaimResult,
-    PlannedDigest,
-    Unscheduled,
-)
+from bot.storage.digests import ABANDONED_AFTER_SECONDS, Builder
 from bot.storage.postgres.db import PgDatabase
 from bot.storage.postgres.runs import as_row, finish_runs, run_from_record
-from bot.storage.runs import RUN_COLUMNS, DigestRun, process_gone, this_process
+from bot.storage.records import ClaimResult, DigestRun, PlannedDigest, Unscheduled
+from bot.storage.runs import RUN_COLUMNS, process_gone, this_process
 
 # Taken by every transaction that adds outbox rows (see :meth:`PgDigestRepo._store`).
 OUTBOX_INSERT_LOCK = "outbox-insert"

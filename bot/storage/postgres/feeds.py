@@ -7,8 +7,9 @@ from collections.abc import Collection, Iterable, Sequence
 
 import asyncpg
 
-from bot.storage.feeds import FEED_COLUMNS, IN_USE, REVIVE, Feed, feed_from_row, tags_json
+from bot.storage.feeds import FEED_COLUMNS, IN_USE, REVIVE, feed_from_row, tags_json
 from bot.storage.postgres.db import PgDatabase
+from bot.storage.records import Feed
 
 
 class PgFeedRepo:

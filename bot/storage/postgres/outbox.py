@@ -17,11 +17,10 @@ from collections.abc import Callable
 import asyncpg
 
 from bot.storage.interface import InstanceLock
-from bot.storage.outbox import Lease, OutboxRow, Outcomes
 from bot.storage.postgres.db import PgDatabase
 from bot.storage.postgres.locks import AdvisoryLock
 from bot.storage.postgres.runs import OPEN, finish_runs, lock_runs, rowcount
-from bot.storage.runs import DigestRun
+from bot.storage.records import DigestRun, Lease, OutboxRow, Outcomes
 
 # The instance lock behind the delivery lease.
 LEASE_LOCK = "digest-delivery-lease"

@@ -14,7 +14,8 @@ from typing import cast
 import aiosqlite
 import asyncpg
 
-from bot.storage.runs import RUN_COLUMNS, DigestRun, run_from_row
+from bot.storage.records import DigestRun
+from bot.storage.runs import RUN_COLUMNS, run_from_row
 
 OPEN = "status IN ('pending', 'sending')"
 
