@@ -127,7 +127,9 @@ async def matches(storage: Storage, text: str) -> int:
     if storage.backend == "postgresql":
         sql = "SELECT count(*) FROM articles WHERE search @@ plainto_tsquery('russian', $1)"
         return int(await storage.db.fetchval(sql, text))  # type: ignore[attr-defined]
-    terms = " ".join(f'"{w}"' for w in query_words(text))
+    terms = " AND ".join(
+        "(" + " OR ".join(f'"{w}"' for w in alts) + ")" for alts in query_words(text)
+    )
     sql = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
     async with storage.db.conn.execute(sql, (terms,)) as cursor:  # type: ignore[attr-defined]
         row = await cursor.fetchone()

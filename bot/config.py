@@ -11,7 +11,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -212,6 +212,37 @@ def is_database_url(url: str) -> bool:
     return url.startswith(POSTGRES_SCHEMES) or (
         url.startswith(SQLITE_SCHEME) and url != SQLITE_SCHEME
     )
+
+
+# Query parameters of a database URL that carry a secret (libpq's and asyncpg's names).
+_SECRET_PARAMETERS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
+
+
+def redact_url(url: str) -> str:
+    """The URL with every credential shown as ``***``, for messages and logs.
+
+    Covers the password in ``user:password@host`` and in the query (``?password=``,
+    ``?sslpassword=`` …); a URL too malformed to split is not shown at all.
+    """
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, hostport = netloc.rpartition("@")
+            user, colon, _password = userinfo.partition(":")
+            netloc = f"{user}{':***' if colon else ''}@{hostport}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode(
+                [(k, "***" if k.lower() in _SECRET_PARAMETERS else v) for k, v in pairs],
+                safe="*/:",
+            )
+        if netloc == parts.netloc and query == parts.query:
+            return url  # nothing secret (urlunsplit would also drop an empty "//")
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        return "<malformed URL>"
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -17,9 +17,9 @@ from typing import Any
 from tqdm import tqdm
 
 from bot.config import DATABASE_URL_FORM, Settings, is_database_url, sqlite_path
+from bot.config import redact_url as redact
 from bot.storage import open_url
 from bot.storage.copy import CountMismatch, TableCount, copy_database, n_rows
-from bot.storage.postgres import redact
 
 EXIT_USAGE = 2
 

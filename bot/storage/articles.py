@@ -205,7 +205,9 @@ class ArticleRepo:
         if not words or limit <= 0:
             return Page([], None)
         below = fts_rowid(*decode_cursor(cursor)) if cursor else _ABOVE_ALL_ROWIDS
-        match = " ".join(f'"{word}"' for word in words)
+        match = " AND ".join(
+            "(" + " OR ".join(f'"{word}"' for word in alternatives) + ")" for alternatives in words
+        )
         sql = (
             f"SELECT {_A_COLUMNS} FROM (SELECT rowid AS r FROM articles_fts "
             "WHERE articles_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?) AS m "

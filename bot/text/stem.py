@@ -163,10 +163,14 @@ def index_words(text: str) -> str:
     return " ".join(_STEMMER.stem_cp1251(data.translate(_CP1251_FOLD).split()))
 
 
-def query_words(text: str) -> list[str]:
-    """The distinct stems of a search query, in query order; empty when nothing is left."""
+def query_words(text: str) -> list[tuple[str, ...]]:
+    """The search terms of a query, in query order; empty when nothing is left.
+
+    One tuple per distinct query word: the index words any of which matches it (a word form
+    can stand for more than one index word). Every tuple must match for an article to be found.
+    """
     words = list(dict.fromkeys(tokens(text)))
-    return [stem for stem in dict.fromkeys(_STEMMER.stems(words)) if stem]
+    return [(stem,) for stem in dict.fromkeys(_STEMMER.stems(words)) if stem]
 
 
 def scheme() -> str:

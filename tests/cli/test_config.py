@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import FeedSpec, load_settings, parse_hhmm
+from bot.config import FeedSpec, load_settings, parse_hhmm, redact_url
 from bot.errors import ConfigError
 
 
@@ -171,3 +171,25 @@ def test_hhmm_accepts_clock_times(text: str, expected: time) -> None:
 def test_hhmm_rejects_anything_else(text: str) -> None:
     with pytest.raises(ValueError, match="HH:MM"):
         parse_hhmm(text)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://svodka:s3cret@db/news", "postgresql://svodka:***@db/news"),
+        (
+            "postgresql://svodka@db/news?password=s3cret",
+            "postgresql://svodka@db/news?password=***",
+        ),
+        (
+            "postgres://db/news?sslpassword=s3cret&sslmode=require",
+            "postgres://db/news?sslpassword=***&sslmode=require",
+        ),
+        ("postgresql://svodka@db/news", "postgresql://svodka@db/news"),
+        ("sqlite:///data/svodka.sqlite3", "sqlite:///data/svodka.sqlite3"),
+        ("postgresql://u:s3cret@[::1:5432/db", "<malformed URL>"),
+    ],
+)
+def test_database_urls_are_shown_without_their_secrets(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+    assert "s3cret" not in redact_url(url)

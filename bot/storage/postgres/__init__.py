@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.storage.interface import InstanceLock, Storage
 from bot.storage.postgres.articles import PgArticleRepo
 from bot.storage.postgres.chats import PgChatRepo
-from bot.storage.postgres.db import PgDatabase, redact
+from bot.storage.postgres.db import PgDatabase
 from bot.storage.postgres.digests import PgDigestRepo
 from bot.storage.postgres.feeds import PgFeedRepo
 from bot.storage.postgres.locks import AdvisoryLock
@@ -53,4 +53,4 @@ class PostgresStorage(Storage):
         return self._locks[name]
 
 
-__all__ = ["PgDatabase", "PostgresStorage", "redact"]
+__all__ = ["PgDatabase", "PostgresStorage"]

@@ -13,10 +13,10 @@ import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bot.config import redact_url as redact
 from bot.errors import StorageError
 from bot.storage.postgres.migrations import MIGRATIONS
 
@@ -25,15 +25,6 @@ logger = logging.getLogger(__name__)
 # Session advisory lock keys live in one 64-bit space per database: ours start with this.
 LOCK_NAMESPACE = 0x5356  # "SV"
 _MIGRATION_LOCK = "schema-migration"
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def lock_key(scope: str, name: str) -> int:
