@@ -22,6 +22,7 @@ __all__ = [
     "is_read_also",
     "normalize_space",
     "strip_caption_prefix",
+    "strip_invisible",
 ]
 
 READ_ALSO_MAX = 200
@@ -65,6 +66,12 @@ _AUTHOR = re.compile(
 _AUTHOR_LOWER = re.compile(_AUTHOR.pattern, re.IGNORECASE)
 _AUTHOR_MAX = 80
 _SPACES = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
+# Bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates
+# (U+2066–U+2069) and the invisible marks (LRM, RLM, ALM). None belongs in a Russian or
+# English headline; U+202E turns «exe.txt» into «txt.exe» on screen.
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI = re.compile(f"[{_BIDI_CONTROLS}]")
+_NO_BIDI = str.maketrans(dict.fromkeys(_BIDI_CONTROLS))
 
 
 class Body(NamedTuple):
@@ -72,6 +79,11 @@ class Body(NamedTuple):
 
     paragraphs: list[str]
     author: str | None
+
+
+def strip_invisible(text: str) -> str:
+    """Remove bidirectional controls, which can make a text show other than it reads."""
+    return text.translate(_NO_BIDI) if _BIDI.search(text) else text
 
 
 def normalize_space(text: str) -> str:
