@@ -103,6 +103,7 @@ _LOWER = _compile(lowercase_text=True)  # also for uppercase text: any letter ma
 _AGENCY_ONLY = re.compile(rf"{AGENCY}$", re.IGNORECASE)
 _CORR = re.compile(r"^(?:спец\.?\s*)?корр\.?\s*|^(?:спец)?корреспондент\s+", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"^[A-Z][A-Za-z0-9&'-]*$")
+_CAMEL_WORD = re.compile(r"^[A-ZА-ЯЁ]\w*[a-zа-яё][A-ZА-ЯЁ]\w*$")  # ФедералПресс, NewsAm
 _DOMAIN_WORD = re.compile(r"^[\w-]+\.[a-zа-я]{2,6}$", re.IGNORECASE)
 
 
@@ -114,7 +115,8 @@ class Dateline(NamedTuple):
 
 
 def _credit_word(word: str, caseless: bool) -> bool:
-    """A word an unknown agency may be: ``АРКА``, ``Inbusiness``, ``kapital.kz``."""
+    """A word an unknown agency may be: ``АРКА``, ``Inbusiness``, ``ФедералПресс``,
+    ``kapital.kz``."""
     if _DOMAIN_WORD.match(word):
         return True
     letters = [char for char in word if char.isalpha()]
@@ -123,7 +125,7 @@ def _credit_word(word: str, caseless: bool) -> bool:
         and bool(letters)
         and (
             (len(letters) >= 2 and all(char.isupper() for char in letters))
-            or bool(_LATIN_WORD.match(word))
+            or bool(_LATIN_WORD.match(word) or _CAMEL_WORD.match(word))
         )
     )
 

@@ -25,6 +25,7 @@ ELLIPSIS = "…"
 # place of the full stop, so the kept sentences stay exactly as written.
 MORE = " " + ELLIPSIS
 _AFTER_STOP = re.compile(r"([.!?…][\"'»”)\]]*\s+[\"'«„(\[]?)([^\W\d_])")
+_PLACE_WORDS = 3  # longest run of names taken for a place line rather than a sentence
 _WINDOW = 120  # context razdel needs past the summary length to judge the last boundary
 _STOPS = ".!?…"
 _CLOSING = "\"'»”“’)]"
@@ -59,7 +60,14 @@ def sentences(text: str) -> Iterator[str]:
 
 
 def _is_real(sentence: str) -> bool:
-    return any(char.isalpha() for char in sentence)
+    """A sentence with words, and more than the place names left of a dateline
+    (``Нур-Султан.``, ``Москва. Казахстан.``): a few capitalised words and a full stop."""
+    if not any(char.isalpha() for char in sentence):
+        return False
+    words = sentence.split()
+    if len(words) > _PLACE_WORDS or sentence[-1:] != "." or any(c.isdigit() for c in sentence):
+        return True
+    return not (all(word[:1].isupper() for word in words) or sentence.islower())
 
 
 def first_sentence(text: str) -> str:
