@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.text import clean_lead, is_caption, parse_article, split_dateline
 from tests.text.samples import LEAD, article_text
+from tests.text.test_corpus import CORPUS, EXPECTED
 from tests.text.test_dateline import DATELINES, TEXT
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "dev"
 CASES: dict[str, Callable[[str], str]] = {"lower": str.lower, "upper": str.upper}
-
-
-def _expected() -> list[dict[str, Any]]:
-    path = CORPUS / "expected.jsonl"
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
-EXPECTED = _expected()
 
 
 @pytest.mark.parametrize("case", CASES)
