@@ -11,11 +11,14 @@ and would only make the index bigger.
 
 A word form can stand for several lemmas (``иванова``: ``иванов`` in the genitive or the
 feminine, or the town ``иваново``; ``стали``: ``стать`` or ``сталь``). The index gets every
-lemma of each form and a query word gets them all as alternatives, so a form matches any form
-that shares a lemma with it. One rule mends the guesser: a form shaped like a man's surname in
-the nominative (``-ов``, ``-ев``, ``-ин``, ``-ын``) is also its own lemma, since pymorphy reads
-an unknown ``Токаев`` or ``Масимов`` as the plural genitive of ``токай`` or ``масим`` while it
-reads their other cases as the surname.
+lemma of each form, and a query word gets its likely ones (:data:`QUERY_FLOOR`) as
+alternatives, so a form matches the forms that share a lemma with it. Two rules mend the
+guesser. A form shaped like a man's surname in the nominative (``-ов``, ``-ев``, ``-ин``,
+``-ын``) is also its own lemma, since pymorphy reads ``Токаев`` or an unknown ``Масимов`` as the
+plural genitive of ``токай`` or ``масим`` while it reads their other cases as the surname. And
+a word the dictionary does not know is also kept as written and as its Snowball stem, since
+the guesser may give the cases of one name different lemmas (``Шольц``, but ``Шольца`` →
+``шолец``).
 
 The same words serve beyond search, so everything that matches words agrees with it:
 :func:`word_lemmas` gives one word's alternatives, :func:`lemmas` the likeliest lemma of each
