@@ -192,7 +192,7 @@ def parse_article(
     ``today`` (the current UTC date by default) bounds the article's date: see
     :data:`MAX_DAYS_AHEAD`.
     """
-    decoded = strip_invisible(_decode(text, source))
+    decoded = _decode(text, source)
     if "\r" in decoded:
         decoded = decoded.replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.strip() for line in decoded.split("\n")]
@@ -257,7 +257,8 @@ def build_article(
     title = normalize_space(" ".join(strip_invisible(title).split()))
     if not any(char.isalnum() for char in title):
         raise ArticleFormatError(source or "<article>", _NO_LINE, "no headline")
-    paragraphs = [strip_invisible(paragraph) for paragraph in paragraphs]
+    if strip_invisible(joined := "\n".join(paragraphs)) is not joined:
+        paragraphs = [strip_invisible(paragraph) for paragraph in paragraphs]
     author = normalize_space(strip_invisible(author)) if author else None
     body = clean_paragraphs(paragraphs, author or None)
     lead = brief = ""

@@ -70,7 +70,6 @@ _SPACES = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
 # (U+2066–U+2069) and the invisible marks (LRM, RLM, ALM). None belongs in a Russian or
 # English headline; U+202E turns «exe.txt» into «txt.exe» on screen.
 _BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_BIDI = re.compile(f"[{_BIDI_CONTROLS}]")
 _NO_BIDI = str.maketrans(dict.fromkeys(_BIDI_CONTROLS))
 
 
@@ -83,7 +82,10 @@ class Body(NamedTuple):
 
 def strip_invisible(text: str) -> str:
     """Remove bidirectional controls, which can make a text show other than it reads."""
-    return text.translate(_NO_BIDI) if _BIDI.search(text) else text
+    # Twelve substring tests are several times faster than one regular expression search.
+    if any(map(text.__contains__, _BIDI_CONTROLS)):
+        return text.translate(_NO_BIDI)
+    return text
 
 
 def normalize_space(text: str) -> str:

@@ -17,10 +17,10 @@ _MARKS = re.compile(r"[«»„“”\"]")
 _CLOSER = {"«": "»", "„": "“", "“": "”", '"': '"'}
 _OPEN = -1  # the close position of a quotation that runs to the end of the text
 # What follows a quotation's closing mark when it names the speaker: ", — заявил А. Петров."
-_SPEAKER = re.compile(
-    r"(?:,\s*(?:[-–—]\s*)?|\s*[-–—]\s*)[^\W\d_]"
-    r"(?:[^.!?…«»„“”\"\n]|(?<=\b[А-ЯЁA-Z])\.)*?(?<!\b[А-ЯЁA-Z])[.!?…]+(?=\s|$)"
-)
+_SPEAKER_START = re.compile(r"(?:,\s*(?:[-–—]\s*)?|\s*[-–—]\s*)[^\W\d_]")
+_SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)")
+_INITIAL = re.compile(r"(?:^|\s)[А-ЯЁA-Z]$")  # "А." in "сказал А. Петров" ends no sentence
+_NOT_IN_SPEAKER = frozenset('«»„“”"\n')
 SPEAKER_MAX = 120
 """Longest speaker clause kept after a quotation (``, — сказал глава МИД …``)."""
 
@@ -92,5 +92,13 @@ class Quotations:
 def speaker_after(text: str, close: int) -> str:
     """The clause naming the speaker right after a quotation's closing mark at ``close``
     (``, — заявил Х.``), or ``""``."""
-    match = _SPEAKER.match(text, close + 1, close + 1 + SPEAKER_MAX)
-    return match[0] if match else ""
+    window = text[close + 1 : close + 1 + SPEAKER_MAX]
+    if not _SPEAKER_START.match(window):
+        return ""
+    for end in _SENTENCE_END.finditer(window):
+        clause = window[: end.start()]
+        if not _NOT_IN_SPEAKER.isdisjoint(clause):
+            return ""
+        if not _INITIAL.search(clause):
+            return window[: end.end()]
+    return ""

@@ -62,10 +62,12 @@ def sentences(text: str) -> Iterator[str]:
 def _is_real(sentence: str) -> bool:
     """A sentence with words, and more than the place names left of a dateline
     (``Нур-Султан.``, ``Москва. Казахстан.``): a few capitalised words and a full stop."""
+    if sentence[-1:] != "." or sentence.count(" ") >= _PLACE_WORDS:
+        return any(char.isalpha() for char in sentence)
+    words = sentence.split()
     if not any(char.isalpha() for char in sentence):
         return False
-    words = sentence.split()
-    if len(words) > _PLACE_WORDS or sentence[-1:] != "." or any(c.isdigit() for c in sentence):
+    if any(char.isdigit() for char in sentence):
         return True
     return not (all(word[:1].isupper() for word in words) or sentence.islower())
 
@@ -176,6 +178,8 @@ def _lead_span(paragraph: str, limit: int) -> tuple[int, int, list[int]]:
         if stop - lead_start > limit:
             break
         ends.append(stop)
+        if len(paragraph) - lead_start <= limit:
+            break  # the rest fits: no need to split it further
     if lead_start < 0 and truncated:
         for start, stop in _spans(paragraph):
             if _is_real(paragraph[start:stop]):
