@@ -9,7 +9,7 @@ from bot.text.tags import is_valid_tag, split_tags, tag_display, tag_key, telegr
 
 # Raise whenever a change to the rules changes what a stored text parses to: ingest mixes it
 # into the raw-text digest that lets a known text skip parsing, so old results get redone.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 __all__ = [
     "DEFAULT_CARRIERS",

@@ -15,19 +15,31 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.errors import ArticleFormatError
 from bot.models import Article
-from bot.text.body import clean_paragraphs, is_caption, is_hashtag_line, normalize_space
+from bot.text.body import (
+    clean_paragraphs,
+    is_caption,
+    is_hashtag_line,
+    normalize_space,
+    strip_invisible,
+)
 from bot.text.clean import clean_lead
 from bot.text.summary import summarize
 from bot.text.tags import tag_display, tag_key
 
-__all__ = ["DEFAULT_SUMMARY_CHARS", "build_article", "parse_article"]
+__all__ = ["DEFAULT_SUMMARY_CHARS", "MAX_DAYS_AHEAD", "build_article", "parse_article"]
 
 DEFAULT_SUMMARY_CHARS = 300
 """Length of the brief shown under the headline in lists and digests."""
+
+MAX_DAYS_AHEAD = 2
+"""How many days past today's UTC date an article's date may be. A file is dated by the local
+day of its outlet, which is at most one day ahead of UTC (UTC+14); one day more allows for a
+clock running a little behind. A later date is a typo or an attack, and would keep the article
+on top of every list for years."""
 
 RUBRIC_MAX = 40
 """Longest line taken for a rubric (``Политика``, ``В мире``, ``Наука и техника``)."""
@@ -94,14 +106,19 @@ def _hashtags(text: str) -> list[str]:
     return [tag for tag in tags if any(char.isalnum() for char in tag)]
 
 
-def _header(line: str, source: str, number: int) -> tuple[datetime, list[str]]:
+def _header(line: str, source: str, number: int, today: date) -> tuple[datetime, list[str]]:
     """Parse `` date YYYY-MM-DD #tag #tag`` into the date and the hashtags."""
     match = _DATE_WORD.match(line) or _BARE_DATE.match(line)
     if match is None:
         raise ArticleFormatError(source, number, "expected ' date YYYY-MM-DD' on the first line")
     if not match["value"]:
         raise ArticleFormatError(source, number, "the date line has no date")
-    return _parse_date(match["value"], source, number), _hashtags(match["rest"])
+    published = _parse_date(match["value"], source, number)
+    latest = today + timedelta(days=MAX_DAYS_AHEAD)
+    if published.date() > latest:
+        reason = f"date {published.date()} is in the future (the latest accepted is {latest})"
+        raise ArticleFormatError(source, number, reason)
+    return published, _hashtags(match["rest"])
 
 
 def _ends_sentence(line: str) -> bool:
@@ -125,12 +142,16 @@ def _next_content(lines: Sequence[str], start: int) -> int | None:
     return None
 
 
-def _split_head(lines: Sequence[str], start: int) -> tuple[str | None, int | None]:
+def _split_head(lines: Sequence[str], start: int, source: str) -> tuple[str | None, int | None]:
     """Find the rubric (if any) and the headline's index among ``lines[start:]``."""
     first = _next_content(lines, start)
     if first is None:
         return None, None
     second = _next_content(lines, first + 1)
+    if second is None and first == start and _rubric_like(lines[first]):
+        # A lone short line where the rubric goes: a header without an article under it.
+        reason = f"only a rubric ({lines[first][:RUBRIC_MAX]!r}) after the date line: no headline"
+        raise ArticleFormatError(source, first + 1, reason)
     if second is None or not _rubric_like(lines[first]):
         return None, first
     second_is_body = (
@@ -160,9 +181,17 @@ def _take_header_hashtags(lines: list[str], start: int, tags: list[str]) -> None
 
 
 def parse_article(
-    text: str | bytes, source: str = "<stdin>", *, summary_chars: int = DEFAULT_SUMMARY_CHARS
+    text: str | bytes,
+    source: str = "<stdin>",
+    *,
+    summary_chars: int = DEFAULT_SUMMARY_CHARS,
+    today: date | None = None,
 ) -> Article:
-    """Parse one article in the text format; raise ``ArticleFormatError`` if it is not one."""
+    """Parse one article in the text format; raise ``ArticleFormatError`` if it is not one.
+
+    ``today`` (the current UTC date by default) bounds the article's date: see
+    :data:`MAX_DAYS_AHEAD`.
+    """
     decoded = _decode(text, source)
     if "\r" in decoded:
         decoded = decoded.replace("\r\n", "\n").replace("\r", "\n")
@@ -170,13 +199,15 @@ def parse_article(
     date_index = _next_content(lines, 0)
     if date_index is None:
         raise ArticleFormatError(source, 1, "empty text, not an article")
-    published, tags = _header(lines[date_index], source, date_index + 1)
+    if today is None:
+        today = datetime.now(UTC).date()
+    published, tags = _header(lines[date_index], source, date_index + 1, today)
     start = date_index + 1
     while start < len(lines) and is_hashtag_line(lines[start]):
         tags.extend(_hashtags(lines[start]))
         start += 1
     _take_header_hashtags(lines, start, tags)
-    rubric, title_index = _split_head(lines, start)
+    rubric, title_index = _split_head(lines, start, source)
     if title_index is None:
         raise ArticleFormatError(source, len(lines), "no headline after the date line")
     title = normalize_space(lines[title_index])
@@ -197,7 +228,7 @@ def parse_article(
 def _unique_tags(tags: Sequence[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     result: list[str] = []
-    for tag in tags:
+    for tag in map(strip_invisible, tags):
         display, key = tag_display(tag), tag_key(tag)
         if key and key not in seen:
             seen.add(key)
@@ -223,10 +254,13 @@ def build_article(
     Paragraphs before the lead that clean to nothing (a dateline on its own line) are
     dropped; the lead paragraph stays in ``body`` as written, dateline included.
     """
-    title = normalize_space(" ".join(title.split()))
+    title = normalize_space(" ".join(strip_invisible(title).split()))
     if not any(char.isalnum() for char in title):
         raise ArticleFormatError(source or "<article>", _NO_LINE, "no headline")
-    body = clean_paragraphs(paragraphs, normalize_space(author) if author else None)
+    if strip_invisible(joined := "\n".join(paragraphs)) is not joined:
+        paragraphs = [strip_invisible(paragraph) for paragraph in paragraphs]
+    author = normalize_space(strip_invisible(author)) if author else None
+    body = clean_paragraphs(paragraphs, author or None)
     lead = brief = ""
     kept = body.paragraphs
     for index, paragraph in enumerate(body.paragraphs):
@@ -236,7 +270,7 @@ def build_article(
             break
     if published.tzinfo is None:
         published = published.replace(tzinfo=UTC)
-    rubric = tag_display(rubric) if rubric else None
+    rubric = tag_display(strip_invisible(rubric)) if rubric else None
     return Article(
         title=title,
         published=published.astimezone(UTC),

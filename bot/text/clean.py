@@ -131,15 +131,21 @@ def strip_attribution(text: str, carriers: Iterable[str] = DEFAULT_CARRIERS) -> 
             text,
         )
     # Right to left, so "…, сообщает газета The Times, передает Газета.Ru." loses only the
-    # last clause before the first one is judged.
+    # last clause before the first one is judged. A clause that a dropped one followed is
+    # the source the carrier cited: it stays whatever the sentence says. Removals only
+    # happen left of it, so its distance from the end of the text marks it.
+    cited: set[int] = set()
     removed = False
     changed = True
     while changed:
         changed = False
         for match in reversed(_attributions(text)):
+            if len(text) - match.end() in cited:
+                continue
             claim = _sentence_before(text, match.start())
             if _drop(match["verb"], match["who"], claim, carrier_keys):
                 text = text[: match.start()] + text[match.end() :]
+                cited.add(len(text) - match.start())
                 changed = removed = True
                 break
     return (_SPACE_BEFORE_PUNCT.sub(r"\1", text) if removed else text).strip()

@@ -99,10 +99,11 @@ def _compile(lowercase_text: bool) -> _Forms:
 
 
 _CASED = _compile(lowercase_text=False)
-_LOWER = _compile(lowercase_text=True)
+_LOWER = _compile(lowercase_text=True)  # also for uppercase text: any letter may start a word
 _AGENCY_ONLY = re.compile(rf"{AGENCY}$", re.IGNORECASE)
 _CORR = re.compile(r"^(?:спец\.?\s*)?корр\.?\s*|^(?:спец)?корреспондент\s+", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"^[A-Z][A-Za-z0-9&'-]*$")
+_CAMEL_WORD = re.compile(r"^[A-ZА-ЯЁ]\w*[a-zа-яё][A-ZА-ЯЁ]\w*$")  # ФедералПресс, NewsAm
 _DOMAIN_WORD = re.compile(r"^[\w-]+\.[a-zа-я]{2,6}$", re.IGNORECASE)
 
 
@@ -113,12 +114,19 @@ class Dateline(NamedTuple):
     text: str
 
 
-def _credit_word(word: str) -> bool:
-    """A word an unknown agency may be: ``АРКА``, ``Inbusiness``, ``kapital.kz``."""
+def _credit_word(word: str, caseless: bool) -> bool:
+    """A word an unknown agency may be: ``АРКА``, ``Inbusiness``, ``ФедералПресс``,
+    ``kapital.kz``."""
+    if _DOMAIN_WORD.match(word):
+        return True
     letters = [char for char in word if char.isalpha()]
-    return bool(letters) and (
-        (len(letters) >= 2 and all(char.isupper() for char in letters))
-        or bool(_LATIN_WORD.match(word) or _DOMAIN_WORD.match(word))
+    return (
+        not caseless
+        and bool(letters)
+        and (
+            (len(letters) >= 2 and all(char.isupper() for char in letters))
+            or bool(_LATIN_WORD.match(word) or _CAMEL_WORD.match(word))
+        )
     )
 
 
@@ -126,22 +134,31 @@ def _known(agency: str) -> bool:
     return _AGENCY_ONLY.match(agency.strip()) is not None
 
 
-def _valid(match: re.Match[str], form: re.Pattern[str], forms: _Forms) -> bool:
+def _valid(match: re.Match[str], form: re.Pattern[str], forms: _Forms, caseless: bool) -> bool:
+    """Tell a dateline from a sentence that looks like one. In a text of one letter case
+    capitals prove nothing, so only known agencies, domains and quoted names count there."""
     groups = match.groupdict()
     agency = match["agency"]
-    if form is forms.city_agency or form is forms.city_date:
+    if form is forms.city_agency:  # "российские ученые, риа новости и другие…" is no dateline
+        return (
+            not caseless
+            or bool(match["end"].strip())
+            or match.string[match.end() : match.end() + 1] == "/"
+        )
+    if form is forms.city_date:
         return True
     if form is forms.city_slash:
         return any(char.isalpha() for char in agency)
     if form is forms.paren:
         return _known(agency) or (
-            bool(groups.get("city")) and all(_credit_word(word) for word in agency.split())
+            bool(groups.get("city"))
+            and all(_credit_word(word, caseless) for word in agency.split())
         )
     if form is forms.agency_first:
         return bool(groups.get("date")) or not _STOPS.isdisjoint(match["end"])
     if agency[:1] in '«"„':  # a quoted name: "Вести.Экономика"
         return True
-    return all(_credit_word(word) for word in agency.split())  # city_generic
+    return all(_credit_word(word, caseless) for word in agency.split())  # city_generic
 
 
 def _candidates(head: str, forms: _Forms) -> list[re.Pattern[str]]:
@@ -161,21 +178,33 @@ def _candidates(head: str, forms: _Forms) -> list[re.Pattern[str]]:
 
 
 def split_dateline(paragraph: str) -> Dateline:
-    """Split a leading agency dateline off ``paragraph``; unchanged text if there is none."""
+    """Split a leading agency dateline off ``paragraph``; unchanged text if there is none.
+
+    The letter case of the text decides how much capitals prove: in a text all lowercase or
+    all uppercase they prove nothing. A lowercase dateline before a cased text
+    (``москва, 1 дек — риа новости. Правительство …``) is tried that way too.
+    """
     text = paragraph.lstrip()
     head = text[:_HEAD]
-    lowercase_text = head.islower()
-    forms = _LOWER if lowercase_text else _CASED
+    caseless = head.islower() or head.isupper()
+    found = _split(text, head, caseless)
+    if found is None and not caseless and head[:1].islower():
+        found = _split(text, head, caseless=True)
+    return found or Dateline(None, text)
+
+
+def _split(text: str, head: str, caseless: bool) -> Dateline | None:
+    forms = _LOWER if caseless else _CASED
     for form in _candidates(head, forms):
         match = form.match(head)
-        if match is None or not _valid(match, form, forms):
+        if match is None or not _valid(match, form, forms, caseless):
             continue
         rest = text[match.end() :].lstrip(" \t-–—.,:/")
         bare = form is forms.agency_first and not match.groupdict().get("date")
-        if rest and bare and not lowercase_text and rest[0].islower():
+        if rest and bare and not caseless and rest[0].islower():
             continue  # "ТАСС — крупнейшее агентство…" is a sentence about the agency
-        if rest and not lowercase_text and rest[0].islower():
+        if rest and not caseless and rest[0].islower() and text[:1].isupper():
             rest = rest[0].upper() + rest[1:]
         agency = _CORR.sub("", match["agency"].strip())
         return Dateline(agency or None, rest)
-    return Dateline(None, text)
+    return None

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from razdel import sentenize
 
+from bot.text.quotes import Quotations, speaker_after
+
 if TYPE_CHECKING:
     from bot.models import Article
 
@@ -23,11 +25,13 @@ ELLIPSIS = "…"
 # place of the full stop, so the kept sentences stay exactly as written.
 MORE = " " + ELLIPSIS
 _AFTER_STOP = re.compile(r"([.!?…][\"'»”)\]]*\s+[\"'«„(\[]?)([^\W\d_])")
+_PLACE_WORDS = 3  # longest run of names taken for a place line rather than a sentence
 _WINDOW = 120  # context razdel needs past the summary length to judge the last boundary
 _STOPS = ".!?…"
 _CLOSING = "\"'»”“’)]"
 _DELIMITERS = ".!?…;"
 _TRAILING_JUNK = re.compile(r"[\s,;:\-–—(«„\"'\[/]+$")
+_MARKS = re.compile(r"[«»„“”\"]")
 
 
 def _shadow(text: str) -> str:
@@ -56,7 +60,16 @@ def sentences(text: str) -> Iterator[str]:
 
 
 def _is_real(sentence: str) -> bool:
-    return any(char.isalpha() for char in sentence)
+    """A sentence with words, and more than the place names left of a dateline
+    (``Нур-Султан.``, ``Москва. Казахстан.``): a few capitalised words and a full stop."""
+    if sentence[-1:] != "." or sentence.count(" ") >= _PLACE_WORDS:
+        return any(char.isalpha() for char in sentence)
+    words = sentence.split()
+    if not any(char.isalpha() for char in sentence):
+        return False
+    if any(char.isdigit() for char in sentence):
+        return True
+    return not (all(word[:1].isupper() for word in words) or sentence.islower())
 
 
 def first_sentence(text: str) -> str:
@@ -81,26 +94,61 @@ def shorten(text: str, limit: int) -> str:
 
     Whole sentences are kept while they fit, followed by `` …``; when not even the first
     one fits, the text is cut after a word and ends with ``…``. A single word longer than
-    ``limit`` gives just ``…``.
+    ``limit`` gives just ``…``. A quotation the cut leaves open is closed (see :func:`_fit`).
     """
     text = text.strip()
     if len(text) <= limit:
         return text
-    kept = _whole_sentences(text, limit - len(MORE))
-    if kept:
-        return kept + MORE
-    # The first sentence fits only without the mark: keep it whole rather than cut it.
-    return _whole_sentences(text, limit) or _cut_at_word(text, limit)
+    return _fit(text, [stop for _start, stop in _spans(text[: limit + _WINDOW])], limit)
 
 
-def _whole_sentences(text: str, limit: int) -> str:
-    """The longest run of whole leading sentences that fits in ``limit``, or ``""``."""
-    end = 0
-    for _start, stop in _spans(text):
-        if stop > limit:
-            break
-        end = stop
-    return text[:end].rstrip()
+def _fit(text: str, ends: list[int], limit: int) -> str:
+    """Cut ``text`` (longer than ``limit``) at one of the sentence ``ends``, else at a word.
+
+    Prefers the longest run of whole sentences that fits and leaves no quotation open. A cut
+    that must fall inside a quotation closes it after the mark (``«Первое. …»``) and, when
+    the text opens with that quotation, keeps the clause that names its speaker (``«Первое.
+    …», — заявил Х.``).
+    """
+    fitting = [end for end in ends if end + len(MORE) <= limit]
+    if not _MARKS.search(text, 0, limit):
+        if fitting:
+            return text[: fitting[-1]].rstrip() + MORE
+        if ends and ends[0] <= limit:  # the first sentence fits only without the mark
+            return text[: ends[0]].rstrip()
+        return _cut_at_word(text, limit)
+    quotes = Quotations(text)
+    outside = [end for end in fitting if not quotes.open_at(end)]
+    if outside:
+        return text[: outside[-1]].rstrip() + MORE
+    if ends and ends[0] <= limit and not quotes.open_at(ends[0]):
+        return text[: ends[0]].rstrip()
+    close = quotes.close_of(0)
+    speaker = speaker_after(text, close) if close is not None else ""
+    for after in dict.fromkeys((speaker, "")):
+        closed = _fit_closed(text, ends, limit - len(after), quotes)
+        if closed:
+            return closed + after
+    return _cut_at_word(text, limit)
+
+
+def _fit_closed(text: str, ends: list[int], limit: int, quotes: Quotations) -> str:
+    """Whole sentences, else words, that fit in ``limit`` with the marks that close the
+    quotations left open; ``""`` when not a word fits."""
+    for end in reversed(ends):
+        closers = quotes.closers(end)
+        if end + len(MORE) + len(closers) <= limit:
+            return text[:end].rstrip() + MORE + closers
+    room = limit
+    for _attempt in range(3):  # closing marks shorten the room, which may open fewer quotes
+        cut = _cut_at_word(text, room)
+        if not cut.rstrip(ELLIPSIS):
+            return ""
+        closers = quotes.closers(len(cut) - len(ELLIPSIS))
+        if len(cut) + len(closers) <= limit:
+            return cut + closers
+        room = limit - len(closers)
+    return ""
 
 
 def _one_sentence(text: str) -> bool:
@@ -109,10 +157,10 @@ def _one_sentence(text: str) -> bool:
     return not any(char in body for char in _DELIMITERS)
 
 
-def _lead_span(paragraph: str, limit: int) -> tuple[int, int, int]:
-    """Find the lead sentence and the end of the whole sentences that fit in ``limit``.
+def _lead_span(paragraph: str, limit: int) -> tuple[int, int, list[int]]:
+    """Find the lead sentence and the ends of the sentences from it on that ``limit`` allows.
 
-    Returns ``(lead_start, lead_stop, end)``; razdel sees at most ``limit + _WINDOW``
+    Returns ``(lead_start, lead_stop, ends)``; razdel sees at most ``limit + _WINDOW``
     characters unless the lead itself is longer than that.
     """
     window = paragraph[: limit + _WINDOW]
@@ -120,7 +168,8 @@ def _lead_span(paragraph: str, limit: int) -> tuple[int, int, int]:
     spans: Iterable[tuple[int, int]]
     # The window may cut its last sentence short, so that one is not trusted.
     spans = list(_spans(window))[:-1] if truncated else _spans(window)
-    lead_start = lead_stop = end = -1
+    lead_start = lead_stop = -1
+    ends: list[int] = []
     for start, stop in spans:
         if lead_start < 0:
             if not _is_real(window[start:stop]):
@@ -128,14 +177,14 @@ def _lead_span(paragraph: str, limit: int) -> tuple[int, int, int]:
             lead_start, lead_stop = start, stop
         if stop - lead_start > limit:
             break
-        end = stop
+        ends.append(stop)
         if len(paragraph) - lead_start <= limit:
             break  # the rest fits: no need to split it further
     if lead_start < 0 and truncated:
         for start, stop in _spans(paragraph):
             if _is_real(paragraph[start:stop]):
-                return start, stop, stop
-    return lead_start, lead_stop, end
+                return start, stop, [stop]
+    return lead_start, lead_stop, ends
 
 
 def summarize(paragraph: str, limit: int = 300) -> tuple[str, str]:
@@ -143,7 +192,8 @@ def summarize(paragraph: str, limit: int = 300) -> tuple[str, str]:
 
     ``lead`` is the first sentence with words in it; ``brief`` is the paragraph from the
     lead on, cut to whole sentences that fit in ``limit`` and then marked `` …`` — at least
-    the lead, which is cut at a word with ``…`` when it alone is too long.
+    the lead, which is cut at a word with ``…`` when it alone is too long. A brief never
+    leaves a quotation open (see :func:`_fit`).
     """
     paragraph = paragraph.strip()
     if not paragraph:
@@ -151,19 +201,15 @@ def summarize(paragraph: str, limit: int = 300) -> tuple[str, str]:
     if _one_sentence(paragraph):
         if not _is_real(paragraph):
             return "", ""
-        return paragraph, paragraph if len(paragraph) <= limit else _cut_at_word(paragraph, limit)
-    lead_start, lead_stop, end = _lead_span(paragraph, limit - len(MORE))
+        return paragraph, paragraph if len(paragraph) <= limit else _fit(paragraph, [], limit)
+    lead_start, lead_stop, ends = _lead_span(paragraph, limit)
     if lead_start < 0:
         return "", ""
     lead = paragraph[lead_start:lead_stop].strip()
     rest = paragraph[lead_start:]
     if len(rest) <= limit:
         return lead, rest
-    if len(lead) > limit:
-        return lead, _cut_at_word(lead, limit)
-    if end < lead_stop:  # the lead fits, but not with the mark after it
-        return lead, lead
-    return lead, paragraph[lead_start:end].rstrip() + MORE
+    return lead, _fit(rest, [end - lead_start for end in ends], limit)
 
 
 def summary_html(article: Article) -> str:

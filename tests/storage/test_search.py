@@ -139,13 +139,15 @@ async def test_search_pages_newest_first_without_repeats(repo: ArticleRepo) -> N
     assert everything == latest  # the same order as the lists
 
 
-def test_index_words_are_distinct_stems_without_stop_words() -> None:
+def test_index_words_are_distinct_lemmas_without_stop_words() -> None:
     words = index_words("Выборы, выборов и ВЫБОРАХ: в Алматы ёлка_2026 и the elections").split()
-    assert sorted(words) == sorted(["выбор", "алмат", "елк", "2026", "elect"])
+    assert len(words) == len(set(words))
+    assert {"выборы", "алматы", "елка", "2026", "elect"} <= set(words)
+    assert not {"в", "и", "the"} & set(words)
 
 
 def test_query_words_keep_the_order_of_the_query() -> None:
-    assert query_words("Итоги выборов, итоги!") == [("итог",), ("выбор",)]
+    assert [terms[0] for terms in query_words("Итоги выборов, итоги!")] == ["итог", "выборы"]
     assert query_words('" * AND ( ) : ^ NOT') == [("not",)]
     assert query_words("в и на") == []
 
@@ -161,4 +163,5 @@ def test_the_cp1251_shortcut_splits_words_like_the_general_way(text: str) -> Non
     text.encode("cp1251")  # these take the shortcut …
     slow = f"{text} 🙂"  # … and this emoji is no word, but sends the text the general way
     assert sorted(index_words(text).split()) == sorted(index_words(slow).split())
-    assert sorted(index_words(text).split()) == sorted(w for (w,) in query_words(text))
+    indexed = set(index_words(text).split())
+    assert all(set(terms) <= indexed for terms in query_words(text))

@@ -61,6 +61,7 @@ DATELINES = [
     ("БИШКЕК, 5 мая — 24.kg. ", "24.kg"),
     ("МОСКВА, 5 мая, 12:30 — РИА Новости. ", "РИА Новости"),
     ("Бишкек, 5 мая /Кабар/. ", "Кабар"),
+    ("МОСКВА, 6 ноября, ФедералПресс. ", "ФедералПресс"),
 ]
 
 
@@ -110,6 +111,17 @@ def test_sentence_that_merely_names_a_city_or_agency_is_kept(text: str) -> None:
 )
 def test_city_and_date_alone_are_a_dateline_without_agency(text: str, rest: str) -> None:
     assert split_dateline(text) == (None, rest)
+
+
+@pytest.mark.parametrize(
+    ("dateline", "agency"),
+    [
+        ("САМАРА, 6 ноября, ПолитЭксперт. ", "ПолитЭксперт"),
+        ("ЕРЕВАН, 5 мая — NewsAm. ", "NewsAm"),
+    ],
+)
+def test_unknown_agency_in_camel_case_is_a_credit(dateline: str, agency: str) -> None:
+    assert split_dateline(dateline + TEXT) == (agency, TEXT)
 
 
 def test_lowercase_start_after_dateline_is_capitalised() -> None:

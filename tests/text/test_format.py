@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.errors import ArticleFormatError
-from bot.text import parse_article
+from bot.text import build_article, parse_article
 from tests.text.samples import LEAD, TITLE, article_text
 
 
@@ -242,3 +242,107 @@ def test_summary_length_is_configurable() -> None:
 
     assert article.brief == "Первое предложение довольно длинное. …"
     assert article.lead == "Первое предложение довольно длинное."
+
+
+BIDI_CONTROLS = [
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+]
+
+
+@pytest.mark.parametrize("control", BIDI_CONTROLS, ids=lambda char: f"U+{ord(char):04X}")
+def test_bidi_controls_are_removed_from_every_part(control: str) -> None:
+    text = article_text(
+        tags=(f"Выбо{control}ры",),
+        rubric=f"{control}Политика",
+        title=f"Парламент{control} принял закон о местных выборах",
+        body=(f"{control}Парламент принял закон о местных выборах в первом чтении.{control}",),
+    )
+    article = parse_article(text)
+
+    assert (article.title, article.rubric, article.tags, article.lead) == (
+        TITLE,
+        "Политика",
+        ("Выборы",),
+        LEAD,
+    )
+    assert control not in "".join(article.body)
+
+
+def test_bidi_override_is_removed_from_articles_of_other_sources() -> None:
+    article = build_article(
+        "Отчёт \u202eтxt.exe\u202c готов",
+        ["Текст \u2067отчёта\u2069 опубликован."],
+        published=datetime(2024, 5, 6, tzinfo=UTC),
+        date_only=False,
+        author="\u200fИван Петров",
+    )
+
+    assert article.title == "Отчёт тxt.exe готов"
+    assert article.lead == "Текст отчёта опубликован."
+    assert article.author == "Иван Петров"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " date 2024-05-06 #Выборы\nПолитика\n",
+        " date 2024-05-06 #Выборы\nПолитика",
+        " date 2024-05-06 #Выборы\r\nПолитика\r\n\r\n\r\n",
+        " date 2024-05-06\n#Выборы #Сенат\nПолитика\n\n",
+        "\ufeff date 2024-05-06\nВ мире\n",
+    ],
+)
+def test_a_header_with_only_a_rubric_is_refused(text: str) -> None:
+    with pytest.raises(ArticleFormatError) as caught:
+        parse_article(text, "inbox/empty.txt")
+
+    rubric_line = 3 if "#Сенат" in text else 2
+    assert str(caught.value).startswith(f"inbox/empty.txt:{rubric_line}: ")
+    assert "no headline" in caught.value.reason
+
+
+def test_a_headline_without_text_under_a_blank_rubric_line_is_still_an_article() -> None:
+    article = parse_article(f" date 2024-05-06\n\n{TITLE}\n")
+
+    assert (article.rubric, article.title, article.body) == (None, TITLE, ())
+
+
+TODAY = date(2026, 3, 3)
+
+
+@pytest.mark.parametrize("day", ["2026-03-03", "2026-03-05", "2008-11-21", "1991-12-16"])
+def test_dates_up_to_two_days_ahead_are_accepted(day: str) -> None:
+    assert parse_article(article_text(date=day), today=TODAY).date == day
+
+
+@pytest.mark.parametrize(
+    ("day", "latest"),
+    [("2026-03-06", "2026-03-05"), ("2027-03-03", "2026-03-05"), ("9999-12-31", "2026-03-05")],
+)
+def test_a_date_in_the_future_is_refused_naming_the_latest_accepted(day: str, latest: str) -> None:
+    with pytest.raises(ArticleFormatError) as caught:
+        parse_article(article_text(date=day), "a.txt", today=TODAY)
+
+    assert (
+        str(caught.value)
+        == f"a.txt:1: date {day} is in the future (the latest accepted is {latest})"
+    )
+
+
+def test_the_future_is_measured_from_the_clock_by_default() -> None:
+    with pytest.raises(ArticleFormatError, match="in the future"):
+        parse_article(article_text(date="9999-12-31"))
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+
+    assert parse_article(article_text(date=tomorrow.isoformat())).date == tomorrow.isoformat()

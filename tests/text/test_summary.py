@@ -131,3 +131,33 @@ def test_summary_html_is_bold_title_and_escaped_brief() -> None:
 
 def test_summary_html_without_brief_is_the_title() -> None:
     assert summary_html(_article("Заголовок", "")) == "<b>Заголовок</b>"
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        f"Нур-Султан. Казахстан. {ONE} {TWO}",
+        f"Москва. {ONE} {TWO}",
+        f"Нижний Новгород. {ONE} {TWO}",
+        f"нур-султан. казахстан. {ONE.lower()} {TWO.lower()}",
+        f"НУР-СУЛТАН. {ONE.upper()} {TWO.upper()}",
+    ],
+)
+def test_place_names_left_of_a_dateline_are_not_the_lead(paragraph: str) -> None:
+    lead, brief = summarize(paragraph)
+
+    assert lead.casefold() == ONE.casefold()
+    assert brief.casefold() == f"{ONE} {TWO}".casefold()
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "lead"),
+    [
+        (f"Цены выросли. {TWO}", "Цены выросли."),
+        (f"Да, это так. {TWO}", "Да, это так."),
+        (f"Выборы 2026 года. {TWO}", "Выборы 2026 года."),
+        (f"Москва! {TWO}", "Москва!"),
+    ],
+)
+def test_short_sentences_that_are_not_names_alone_stay_the_lead(paragraph: str, lead: str) -> None:
+    assert summarize(paragraph)[0] == lead
