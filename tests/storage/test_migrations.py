@@ -16,8 +16,8 @@ import pytest
 
 from bot.errors import StorageError
 from bot.storage import open_url
-from bot.storage.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from bot.storage.postgres.migrations import MIGRATIONS as PG_MIGRATIONS
+from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from tests.storage.factory import article
 
 CHAT_ROW = "INSERT INTO chats (id, type, created_at, updated_at) VALUES (77, 'private', 1, 1)"
