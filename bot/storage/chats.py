@@ -38,6 +38,39 @@ _STATS = (
 )
 
 
+_UPSERT = (
+    "INSERT INTO chats (id, type, title, language, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $5) "
+    "ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title, "
+    "language = COALESCE(excluded.language, chats.language), active = 1, "
+    f"updated_at = excluded.updated_at RETURNING {CHAT_COLUMNS}"
+)
+_SUBSCRIBE = (
+    "INSERT INTO subscriptions (chat_id, tag_key, display, created_at) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id, tag_key) DO NOTHING"
+)
+_UNSUBSCRIBE = (
+    "DELETE FROM subscriptions WHERE chat_id = $1 AND tag_key = $2 RETURNING tag_key, display"
+)
+_MOVE = (
+    "UPDATE chats SET id = $1, type = 'supergroup', next_digest_at = NULL, updated_at = $2 "
+    "WHERE id = $3"
+)
+_MERGE_SUBSCRIPTIONS = (
+    "INSERT INTO subscriptions (chat_id, tag_key, display, created_at) "
+    "SELECT $1, tag_key, display, created_at FROM subscriptions WHERE chat_id = $2 "
+    "ON CONFLICT (chat_id, tag_key) DO NOTHING"
+)
+_MERGE_SETTINGS = (
+    "UPDATE chats AS n SET timezone = COALESCE(n.timezone, o.timezone), "
+    "digest_time = COALESCE(n.digest_time, o.digest_time), "
+    "language = COALESCE(n.language, o.language), "
+    "digest_cursor = CASE WHEN o.digest_cursor > n.digest_cursor "
+    "THEN o.digest_cursor ELSE n.digest_cursor END, "
+    "next_digest_at = NULL, updated_at = $3 FROM chats AS o WHERE n.id = $1 AND o.id = $2"
+)
+
+
 def _now() -> int:
     return int(_time.time())
 
@@ -67,18 +100,7 @@ class ChatRepo(ButtonRefs):
         language: str | None = None,
     ) -> Chat:
         """Remember a chat (or refresh its type/title/language) and mark it active."""
-        row = await self.db.fetchrow(
-            "INSERT INTO chats (id, type, title, language, created_at, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, $5) "
-            "ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title, "
-            "language = COALESCE(excluded.language, chats.language), active = 1, "
-            f"updated_at = excluded.updated_at RETURNING {CHAT_COLUMNS}",
-            chat_id,
-            type,
-            title,
-            language,
-            _now(),
-        )
+        row = await self.db.fetchrow(_UPSERT, chat_id, type, title, language, _now())
         assert row is not None  # RETURNING gives the row inserted or updated
         return chat_from_row(row)
 
@@ -123,13 +145,7 @@ class ChatRepo(ButtonRefs):
                 try:
                     async with tx.transaction() as moving:  # should the id be taken now
                         # ON UPDATE CASCADE carries the subscriptions along.
-                        await moving.execute(
-                            "UPDATE chats SET id = $1, type = 'supergroup', "
-                            "next_digest_at = NULL, updated_at = $2 WHERE id = $3",
-                            new_id,
-                            _now(),
-                            old_id,
-                        )
+                        await moving.execute(_MOVE, new_id, _now(), old_id)
                     return True
                 except IntegrityError:
                     pass  # the supergroup wrote to us meanwhile: merge into its row
@@ -152,15 +168,7 @@ class ChatRepo(ButtonRefs):
         now = _now()
         async with self.db.transaction() as tx:
             for tag in tags:
-                inserted = await tx.execute(
-                    "INSERT INTO subscriptions (chat_id, tag_key, display, created_at) "
-                    "VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id, tag_key) DO NOTHING",
-                    chat_id,
-                    tag.key,
-                    tag.display,
-                    now,
-                )
-                if inserted:
+                if await tx.execute(_SUBSCRIBE, chat_id, tag.key, tag.display, now):
                     added.append(tag)
         return added
 
@@ -169,13 +177,7 @@ class ChatRepo(ButtonRefs):
         removed: list[Tag] = []
         async with self.db.transaction() as tx:
             for key in keys:
-                row = await tx.fetchrow(
-                    "DELETE FROM subscriptions WHERE chat_id = $1 AND tag_key = $2 "
-                    "RETURNING tag_key, display",
-                    chat_id,
-                    key,
-                )
-                if row is not None:
+                if (row := await tx.fetchrow(_UNSUBSCRIBE, chat_id, key)) is not None:
                     removed.append(Tag(key=row[0], display=row[1]))
         return removed
 
@@ -231,23 +233,6 @@ async def subscriptions(db: Database, chat_ids: Sequence[int]) -> dict[int, list
 
 async def _merge(db: Database, old_id: int, new_id: int) -> None:
     """Merge the old chat into the new one's row: its subscriptions and unset settings."""
-    await db.execute(
-        "INSERT INTO subscriptions (chat_id, tag_key, display, created_at) "
-        "SELECT $1, tag_key, display, created_at FROM subscriptions WHERE chat_id = $2 "
-        "ON CONFLICT (chat_id, tag_key) DO NOTHING",
-        new_id,
-        old_id,
-    )
-    await db.execute(
-        "UPDATE chats AS n SET timezone = COALESCE(n.timezone, o.timezone), "
-        "digest_time = COALESCE(n.digest_time, o.digest_time), "
-        "language = COALESCE(n.language, o.language), "
-        "digest_cursor = CASE WHEN o.digest_cursor > n.digest_cursor "
-        "THEN o.digest_cursor ELSE n.digest_cursor END, "
-        "next_digest_at = NULL, updated_at = $3 FROM chats AS o "
-        "WHERE n.id = $1 AND o.id = $2",
-        new_id,
-        old_id,
-        _now(),
-    )
+    await db.execute(_MERGE_SUBSCRIPTIONS, new_id, old_id)
+    await db.execute(_MERGE_SETTINGS, new_id, old_id, _now())
     await db.execute("DELETE FROM chats WHERE id = $1", old_id)

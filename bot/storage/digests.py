@@ -33,6 +33,20 @@ from bot.storage.sql import Database, Row
 # A run still being planned after this long was left by a process that died.
 ABANDONED_AFTER_SECONDS = 600
 _DUE = "active = 1 AND paused = 0 AND next_digest_at <= $1"
+_SCHEDULE = (
+    "UPDATE chats SET next_digest_at = $1 WHERE id = $2 AND next_digest_at IS NULL "
+    "AND COALESCE(timezone, '') = COALESCE($3, '') "
+    "AND COALESCE(digest_time, '') = COALESCE($4, '')"
+)
+_ADVANCE = (
+    "UPDATE chats SET digest_cursor = CASE WHEN $1 > digest_cursor THEN $1 "
+    "ELSE digest_cursor END, next_digest_at = COALESCE($2, next_digest_at) WHERE id = $3"
+)
+_COUNT = (
+    "UPDATE digest_runs SET chats_due = chats_due + $1, digests = digests + $2, "
+    "messages = messages + $3 WHERE id = $4"
+)
+_START = "INSERT INTO digest_runs (due_at, started_at, planner) VALUES ($1, $2, $3) RETURNING id"
 
 
 def _now() -> int:
@@ -68,12 +82,8 @@ class DigestRepo:
     async def schedule(self, chats: Sequence[tuple[Unscheduled, datetime]]) -> None:
         """Store due instants, unless the chat's time or zone changed since it was read."""
         async with self.db.transaction() as tx:
-            await tx.executemany(
-                "UPDATE chats SET next_digest_at = $1 WHERE id = $2 AND next_digest_at IS NULL "
-                "AND COALESCE(timezone, '') = COALESCE($3, '') "
-                "AND COALESCE(digest_time, '') = COALESCE($4, '')",
-                [(_unix(due), c.id, c.timezone, c.digest_time) for c, due in chats],
-            )
+            rows = [(_unix(due), c.id, c.timezone, c.digest_time) for c, due in chats]
+            await tx.executemany(_SCHEDULE, rows)
 
     async def next_due_at(self) -> datetime | None:
         """The earliest due instant of any chat, to sleep until it."""
@@ -121,27 +131,13 @@ class DigestRepo:
         self, planned: Sequence[PlannedDigest], run_id: int | None, result: ClaimResult
     ) -> None:
         """Move claimed chats' cursor and schedule on, and count them in their run."""
-        await self.db.executemany(
-            "UPDATE chats SET digest_cursor = CASE WHEN $1 > digest_cursor THEN $1 "
-            "ELSE digest_cursor END, next_digest_at = COALESCE($2, next_digest_at) WHERE id = $3",
-            [
-                (
-                    d.cursor,
-                    None if d.next_digest_at is None else _unix(d.next_digest_at),
-                    d.chat_id,
-                )
-                for d in planned
-            ],
-        )
+        moves = [
+            (d.cursor, d.next_digest_at and _unix(d.next_digest_at), d.chat_id) for d in planned
+        ]
+        await self.db.executemany(_ADVANCE, moves)
         if run_id is not None:
-            await self.db.execute(
-                "UPDATE digest_runs SET chats_due = chats_due + $1, digests = digests + $2, "
-                "messages = messages + $3 WHERE id = $4",
-                result.chats,
-                result.digests,
-                result.messages,
-                run_id,
-            )
+            counts = (result.chats, result.digests, result.messages, run_id)
+            await self.db.execute(_COUNT, *counts)
 
     async def _with_subscriptions(self, rows: Sequence[Row]) -> list[Chat]:
         if not rows:
@@ -178,13 +174,7 @@ class DigestRepo:
                     d.array(abandoned),
                 )
                 await finish_runs(tx, [row[0] for row in closed])
-            run_id = await tx.fetchval(
-                "INSERT INTO digest_runs (due_at, started_at, planner) VALUES ($1, $2, $3) "
-                "RETURNING id",
-                _unix(due_at),
-                now,
-                f"{host}:{pid}",
-            )
+            run_id = await tx.fetchval(_START, _unix(due_at), now, f"{host}:{pid}")
         return int(run_id)
 
     async def finish_planning(self, run_id: int) -> DigestRun | None:

@@ -24,6 +24,29 @@ REVIVE = (
     "etag = NULL, last_modified = NULL, last_error = NULL, error_count = 0 "
     "WHERE feeds.removed_at IS NOT NULL"
 )
+_ADD = (
+    "INSERT INTO feeds (url, title, rubric, tags, next_poll_at, created_at) "
+    f"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (url) DO UPDATE SET {REVIVE} "
+    f"RETURNING {FEED_COLUMNS}"
+)
+_SYNC = (
+    "INSERT INTO feeds (url, rubric, tags, next_poll_at, created_at) "
+    "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (url) DO NOTHING"
+)
+_SUCCESS = (
+    "UPDATE feeds SET etag = $2, last_modified = $3, title = COALESCE($4, title), "
+    "ttl_s = $5, next_poll_at = $6, last_polled_at = $7, last_ok_at = $7, "
+    "last_error = NULL, error_count = 0, items_ingested = items_ingested + $8 WHERE id = $1"
+)
+_NOT_MODIFIED = (
+    "UPDATE feeds SET etag = COALESCE($2, etag), last_modified = COALESCE($3, last_modified), "
+    "next_poll_at = $4, last_polled_at = $5, last_ok_at = $5, last_error = NULL, "
+    "error_count = 0 WHERE id = $1"
+)
+_ERROR = (
+    "UPDATE feeds SET last_error = $2, error_count = error_count + 1, next_poll_at = $3, "
+    "last_polled_at = $4 WHERE id = $1"
+)
 
 
 class FeedRepo:
@@ -48,17 +71,8 @@ class FeedRepo:
         """
         first_poll = now if next_poll_at is None else next_poll_at
         async with self.db.transaction() as tx:
-            row = await tx.fetchrow(
-                "INSERT INTO feeds (url, title, rubric, tags, next_poll_at, created_at) "
-                f"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (url) DO UPDATE SET {REVIVE} "
-                f"RETURNING {FEED_COLUMNS}",
-                url,
-                title,
-                rubric,
-                tags_json(tags),
-                first_poll,
-                now,
-            )
+            values = (url, title, rubric, tags_json(tags), first_poll, now)
+            row = await tx.fetchrow(_ADD, *values)
             if row is not None:
                 return feed_from_row(row), True
             # ON CONFLICT waited for any writer of this URL, so its row is visible now.
@@ -77,14 +91,7 @@ class FeedRepo:
         added = 0
         async with self.db.transaction() as tx:
             for url, rubric, tags in specs:
-                if await tx.execute(
-                    "INSERT INTO feeds (url, rubric, tags, next_poll_at, created_at) "
-                    "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (url) DO NOTHING",
-                    url,
-                    rubric,
-                    tags_json(tags),
-                    now,
-                ):
+                if await tx.execute(_SYNC, url, rubric, tags_json(tags), now):
                     added += 1
                     continue
                 if rubric is not None:
@@ -182,40 +189,11 @@ class FeedRepo:
     ) -> None:
         """A poll that worked (``modified=False``: 304 Not Modified, validators kept)."""
         if modified:
-            await self.db.execute(
-                "UPDATE feeds SET etag = $2, last_modified = $3, title = COALESCE($4, title), "
-                "ttl_s = $5, next_poll_at = $6, last_polled_at = $7, last_ok_at = $7, "
-                "last_error = NULL, error_count = 0, items_ingested = items_ingested + $8 "
-                "WHERE id = $1",
-                feed_id,
-                etag,
-                last_modified,
-                title,
-                ttl_s,
-                next_poll_at,
-                now,
-                items,
-            )
+            values = (feed_id, etag, last_modified, title, ttl_s, next_poll_at, now, items)
+            await self.db.execute(_SUCCESS, *values)
         else:
-            await self.db.execute(
-                "UPDATE feeds SET etag = COALESCE($2, etag), "
-                "last_modified = COALESCE($3, last_modified), next_poll_at = $4, "
-                "last_polled_at = $5, last_ok_at = $5, last_error = NULL, error_count = 0 "
-                "WHERE id = $1",
-                feed_id,
-                etag,
-                last_modified,
-                next_poll_at,
-                now,
-            )
+            await self.db.execute(_NOT_MODIFIED, feed_id, etag, last_modified, next_poll_at, now)
 
     async def record_error(self, feed_id: int, *, now: int, error: str, next_poll_at: int) -> None:
         """A failed poll: the message is kept for ``/feeds`` and the error count grows."""
-        await self.db.execute(
-            "UPDATE feeds SET last_error = $2, error_count = error_count + 1, "
-            "next_poll_at = $3, last_polled_at = $4 WHERE id = $1",
-            feed_id,
-            error,
-            next_poll_at,
-            now,
-        )
+        await self.db.execute(_ERROR, feed_id, error, next_poll_at, now)

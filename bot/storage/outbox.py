@@ -36,6 +36,34 @@ from bot.storage.sql import Database, InstanceLock
 LEASE_LOCK = "digest-delivery-lease"  # the instance lock behind the delivery lease
 INSERT_LOCK = "outbox-insert"
 _COLUMNS = ("run_id", "chat_id", "seq", "text", "reply_markup", "created_at")
+_TAKE = (
+    "INSERT INTO delivery_lease (id, owner, host, pid, expires_at) VALUES (1, $1, $2, $3, $4) "
+    "ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, host = excluded.host, "
+    "pid = excluded.pid, expires_at = excluded.expires_at"
+)
+_RENEW = "UPDATE delivery_lease SET expires_at = $1 WHERE id = 1 AND owner = $2"
+_MARK = (
+    "UPDATE outbox SET status = $1, "
+    "attempts = attempts + CASE WHEN $1 = 'sending' THEN 1 ELSE 0 END, "
+    "message_id = COALESCE($2, message_id), "
+    "sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END WHERE id = $4"
+)
+_RETRY = (
+    "UPDATE outbox SET status = 'pending', not_before = $1, last_error = $2, "
+    "failures = failures + $3 WHERE id = $4"
+)
+_FAIL = (
+    "UPDATE outbox SET status = 'failed', last_error = $1, failures = failures + 1 WHERE id = $2"
+)
+_COUNT = (
+    "UPDATE digest_runs SET sent = sent + $1, retried = retried + $2, failed = failed + $3 "
+    "WHERE id = $4"
+)
+_PENDING = (
+    "SELECT o.id, o.run_id, o.chat_id, COALESCE(c.type, 'private'), o.text, o.reply_markup, "
+    f"o.attempts, o.failures, o.not_before FROM outbox o LEFT JOIN chats c ON c.id = o.chat_id "
+    f"WHERE o.{OPEN} AND o.status = 'pending' AND o.id > $1 ORDER BY o.id LIMIT $2"
+)
 
 
 class DeliveryLease:
@@ -51,11 +79,7 @@ class DeliveryLease:
         if self.holder is not None and not await self.lock.held():
             self.holder = None  # our session ended: the lock may have moved on meanwhile
         if self.holder == owner:
-            await self.db.execute(
-                "UPDATE delivery_lease SET expires_at = $1 WHERE id = 1 AND owner = $2",
-                expires_at,
-                owner,
-            )
+            await self.db.execute(_RENEW, expires_at, owner)
             return Lease(held=True, holder=owner)
         if self.holder is not None:  # another worker of this process delivers
             return Lease(held=False, holder=self.holder)
@@ -67,16 +91,7 @@ class DeliveryLease:
                 previous = await tx.fetchval(
                     f"SELECT owner FROM delivery_lease WHERE id = 1{tx.dialect.for_update}"
                 )
-                await tx.execute(
-                    "INSERT INTO delivery_lease (id, owner, host, pid, expires_at) "
-                    "VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET "
-                    "owner = excluded.owner, host = excluded.host, pid = excluded.pid, "
-                    "expires_at = excluded.expires_at",
-                    owner,
-                    host,
-                    pid,
-                    expires_at,
-                )
+                await tx.execute(_TAKE, owner, host, pid, expires_at)
                 # Our own row: the lock was lost and taken back with nobody between.
                 recovered = 0 if previous == owner else await _recover(tx)
         except BaseException:
@@ -148,15 +163,7 @@ class OutboxRepo:
 
     async def load_pending(self, after_id: int, limit: int) -> list[OutboxRow]:
         """Pending rows with ids above ``after_id``, oldest first."""
-        rows = await self.db.fetch(
-            "SELECT o.id, o.run_id, o.chat_id, COALESCE(c.type, 'private'), o.text, "
-            "o.reply_markup, o.attempts, o.failures, o.not_before FROM outbox o "
-            f"LEFT JOIN chats c ON c.id = o.chat_id WHERE o.{OPEN} AND o.status = 'pending' "
-            "AND o.id > $1 ORDER BY o.id LIMIT $2",
-            after_id,
-            limit,
-        )
-        return [OutboxRow(*row) for row in rows]
+        return [OutboxRow(*row) for row in await self.db.fetch(_PENDING, after_id, limit)]
 
     async def open_count(self) -> int:
         """Rows not yet sent, failed or dropped."""
@@ -165,34 +172,16 @@ class OutboxRepo:
     async def record(self, outcomes: Outcomes) -> list[DigestRun]:
         """Write a batch of outcomes; returns the runs this finished."""
         async with self.db.transaction() as tx:
-            await tx.executemany(
-                "UPDATE outbox SET status = $1, "
-                "attempts = attempts + CASE WHEN $1 = 'sending' THEN 1 ELSE 0 END, "
-                "message_id = COALESCE($2, message_id), "
-                "sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END WHERE id = $4",
-                outcomes.mark_params(int(_time.time())),
-            )
+            await tx.executemany(_MARK, outcomes.mark_params(int(_time.time())))
             await tx.executemany(
                 "UPDATE outbox SET status = 'pending', attempts = attempts - 1 WHERE id = $1",
                 [(row_id,) for row_id in outcomes.release],
             )
-            await tx.executemany(
-                "UPDATE outbox SET status = 'pending', not_before = $1, last_error = $2, "
-                "failures = failures + $3 WHERE id = $4",
-                outcomes.retry_params(),
-            )
-            await tx.executemany(
-                "UPDATE outbox SET status = 'failed', last_error = $1, "
-                "failures = failures + 1 WHERE id = $2",
-                outcomes.failed_params(),
-            )
+            await tx.executemany(_RETRY, outcomes.retry_params())
+            await tx.executemany(_FAIL, outcomes.failed_params())
             counts = outcomes.run_counts()
             await lock_runs(tx, [run for *_, run in counts])
-            await tx.executemany(
-                "UPDATE digest_runs SET sent = sent + $1, retried = retried + $2, "
-                "failed = failed + $3 WHERE id = $4",
-                counts,
-            )
+            await tx.executemany(_COUNT, counts)
             return await finish_runs(tx, outcomes.finish)
 
     async def drop_chat(

@@ -322,26 +322,11 @@ FEED_COLUMNS = (
 
 
 def feed_from_row(row: Row) -> Feed:
-    """A ``Feed`` from a row of :data:`FEED_COLUMNS`."""
-    return Feed(
-        id=row["id"],
-        url=row["url"],
-        title=row["title"],
-        rubric=row["rubric"],
-        tags=tuple(json.loads(row["tags"] or "[]")),
-        paused=bool(row["paused"]),
-        interval_s=row["interval_s"],
-        ttl_s=row["ttl_s"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        next_poll_at=row["next_poll_at"],
-        last_polled_at=row["last_polled_at"],
-        last_ok_at=row["last_ok_at"],
-        last_error=row["last_error"],
-        error_count=row["error_count"],
-        items_ingested=row["items_ingested"],
-        created_at=row["created_at"],
-    )
+    """A ``Feed`` from a row of :data:`FEED_COLUMNS` (the dataclass's field order)."""
+    values = list(row)
+    values[4] = tuple(json.loads(values[4] or "[]"))
+    values[5] = bool(values[5])
+    return Feed(*values)
 
 
 def tags_json(tags: Sequence[str]) -> str:
@@ -356,19 +341,7 @@ RUN_COLUMNS = (
 
 
 def run_from_row(row: Row) -> DigestRun:
-    """A ``DigestRun`` from a row of :data:`RUN_COLUMNS`."""
-    return DigestRun(
-        id=row["id"],
-        due_at=from_seconds(row["due_at"]),
-        started_at=from_seconds(row["started_at"]),
-        planned_at=maybe_seconds(row["planned_at"]),
-        finished_at=maybe_seconds(row["finished_at"]),
-        chats_due=row["chats_due"],
-        digests=row["digests"],
-        messages=row["messages"],
-        sent=row["sent"],
-        retried=row["retried"],
-        failed=row["failed"],
-        dropped=row["dropped"],
-        deactivated=row["deactivated"],
-    )
+    """A ``DigestRun`` from a row of :data:`RUN_COLUMNS` (the dataclass's field order)."""
+    v = list(row)
+    due, started, planned, finished = from_seconds(v[1]), from_seconds(v[2]), v[3], v[4]
+    return DigestRun(v[0], due, started, maybe_seconds(planned), maybe_seconds(finished), *v[5:])

@@ -24,7 +24,14 @@ from bot.storage.sql import Database, InstanceLock, Row
 
 # Session advisory lock keys live in one 64-bit space per database: ours start with this.
 LOCK_NAMESPACE = 0x5356  # "SV"
-ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError, ValueError)
+ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+    ValueError,
+)
 _UNAVAILABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.OperatorInterventionError,  # the session was terminated, the server shuts down
@@ -33,6 +40,7 @@ _UNAVAILABLE = (
     asyncpg.LockNotAvailableError,
     asyncpg.ReadOnlySQLTransactionError,
     asyncpg.InterfaceError,  # the connection is closed
+    asyncpg.InternalClientError,  # the connection broke mid-operation
     OSError,
     TimeoutError,
 )
@@ -116,52 +124,31 @@ class PostgresDatabase:
         return lock_key(self.schema, name)
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
-        try:
-            rows: Sequence[Row] = await self._target.fetch(sql, *args)
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        rows: Sequence[Row] = await self._call("fetch", sql, *args)
         return rows
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        try:
-            row: Row | None = await self._target.fetchrow(sql, *args)
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        row: Row | None = await self._call("fetchrow", sql, *args)
         return row
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        try:
-            return await self._target.fetchval(sql, *args)
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        return await self._call("fetchval", sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> int:
-        try:
-            status = str(await self._target.execute(sql, *args))
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        status = str(await self._call("execute", sql, *args))
         count = status.rpartition(" ")[2]  # a command tag such as "UPDATE 3"
         return int(count) if count.isdigit() else 0
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        try:
-            await self._target.executemany(sql, rows)
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        if rows:
+            await self._call("executemany", sql, rows)
 
     async def insert_many(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
-        if not rows:
-            return
-        try:
-            await self._target.copy_records_to_table(
-                table, records=rows, columns=list(columns), schema_name=self.schema
-            )
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        if rows:
+            options = {"records": rows, "columns": list(columns), "schema_name": self.schema}
+            await self._call("copy_records_to_table", table, **options)
 
     async def serialize(self, name: str) -> None:
         await self.execute("SELECT pg_advisory_xact_lock($1)", self.lock_key(name))
@@ -183,13 +170,25 @@ class PostgresDatabase:
             try:
                 yield PostgresDatabase(conn, self.url, self.where, self.schema, self._depth + 1)
             except BaseException:
-                with contextlib.suppress(*ERRORS):  # a lost connection has rolled back already
+                try:
                     await transaction.rollback()
+                except Exception:  # a broken connection: the server rolls back as it drops it
+                    with contextlib.suppress(Exception):  # unless the pool dropped it already
+                        conn.terminate()
                 raise
             await self._guard(transaction.commit())
         finally:
             if conn is not target:
-                await self._guard(target.release(conn))
+                with contextlib.suppress(*ERRORS):  # a lost connection is dropped, not reused
+                    await target.release(conn)
+
+    async def _call(self, method: str, *args: Any, **options: Any) -> Any:
+        """A method of the pool or connection, its errors mapped (a connection the pool took
+        back raises as the method is looked up)."""
+        try:
+            return await getattr(self._target, method)(*args, **options)
+        except ERRORS as exc:
+            raise storage_error(exc, self.where) from exc
 
     async def _guard(self, awaitable: Awaitable[T]) -> T:
         try:
@@ -215,7 +214,4 @@ class PostgresDatabase:
         for lock in self._locks.values():
             await lock.release()
         if isinstance(self._target, asyncpg.Pool):
-            try:
-                await self._target.close()
-            except ERRORS as exc:
-                raise storage_error(exc, self.where) from exc
+            await self._guard(self._target.close())

@@ -12,10 +12,10 @@ import asyncio
 import contextlib
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -40,6 +40,8 @@ _UNAVAILABLE = {
     15,  # SQLITE_PROTOCOL
 }
 ERRORS = (sqlite3.Error, OSError, ValueError, OverflowError)
+_UNLOCKED = contextlib.nullcontext()
+T = TypeVar("T")
 
 
 def storage_error(exc: BaseException, where: str) -> StorageError:
@@ -94,18 +96,14 @@ class SqliteDatabase:
         self.where = str(path)
         self._writer = writer or asyncio.Lock()
         self._depth = depth
+        # What a write outside a transaction waits for; a transaction holds it already.
+        self._lock: AbstractAsyncContextManager[Any] = _UNLOCKED if depth else self._writer
         self._locks: dict[str, FileLock] = {}
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
         text, writes = translate(sql)
-        try:
-            if writes and not self._depth:
-                async with self._writer:
-                    rows = await self.conn.execute_fetchall(text, args)
-            else:
-                rows = await self.conn.execute_fetchall(text, args)
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        async with self._lock if writes else _UNLOCKED:
+            rows = await self._guard(self.conn.execute_fetchall(text, args))
         return cast("list[Row]", rows)
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
@@ -117,27 +115,13 @@ class SqliteDatabase:
         return rows[0][0] if rows else None
 
     async def execute(self, sql: str, *args: Any) -> int:
-        text, _ = translate(sql)
-        try:
-            if self._depth:
-                return (await self.conn.execute(text, args)).rowcount
-            async with self._writer:
-                return (await self.conn.execute(text, args)).rowcount
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        async with self._lock:
+            return (await self._guard(self.conn.execute(translate(sql)[0], args))).rowcount
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        text, _ = translate(sql)
-        try:
-            if self._depth:
-                await self.conn.executemany(text, rows)
-            else:
-                async with self._writer:
-                    await self.conn.executemany(text, rows)
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        if rows:
+            async with self._lock:
+                await self._guard(self.conn.executemany(translate(sql)[0], rows))
 
     async def insert_many(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -189,8 +173,11 @@ class SqliteDatabase:
         await self._run(f"RELEASE {name}")
 
     async def _run(self, sql: str) -> None:
+        await self._guard(self.conn.execute(sql))
+
+    async def _guard(self, awaitable: Awaitable[T]) -> T:
         try:
-            await self.conn.execute(sql)
+            return await awaitable
         except ERRORS as exc:
             raise storage_error(exc, self.where) from exc
 
@@ -207,7 +194,4 @@ class SqliteDatabase:
     async def close(self) -> None:
         for lock in self._locks.values():
             await lock.release()
-        try:
-            await self.conn.close()
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        await self._guard(self.conn.close())
