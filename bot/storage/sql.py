@@ -15,9 +15,13 @@ advisory lock).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from bot.errors import StorageError
+
+T = TypeVar("T")
 
 # Placeholder for "no limit" in a ``LIMIT $n``: SQLite refuses NULL and PostgreSQL -1.
 NO_LIMIT = 1 << 62
@@ -184,3 +188,33 @@ class Engine(Database, Protocol):
     def lock(self, name: str) -> InstanceLock:
         """The instance lock called ``name``, freed when the engine closes."""
         ...
+
+
+class Locks:
+    """The instance locks an engine gave out, one per name, released when it closes."""
+
+    def __init__(self, make: Callable[[str], InstanceLock]) -> None:
+        self._make = make
+        self._locks: dict[str, InstanceLock] = {}
+
+    def get(self, name: str) -> InstanceLock:
+        if name not in self._locks:
+            self._locks[name] = self._make(name)
+        return self._locks[name]
+
+    async def release(self) -> None:
+        for lock in self._locks.values():
+            await lock.release()
+
+
+async def guarded(
+    awaitable: Awaitable[T],
+    errors: tuple[type[BaseException], ...],
+    mapped: Callable[[BaseException, str], StorageError],
+    where: str,
+) -> T:
+    """``await awaitable``, a driver's ``errors`` raised as what ``mapped`` makes of them."""
+    try:
+        return await awaitable
+    except errors as exc:
+        raise mapped(exc, where) from exc

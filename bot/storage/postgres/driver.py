@@ -20,7 +20,7 @@ import asyncpg
 from bot.errors import DataError, IntegrityError, StorageError, StorageUnavailable
 from bot.storage.postgres.dialect import PostgresDialect, decode_tsvector, encode_tsvector
 from bot.storage.postgres.locks import AdvisoryLock
-from bot.storage.sql import Database, InstanceLock, Row
+from bot.storage.sql import Database, InstanceLock, Locks, Row, guarded
 
 # Session advisory lock keys live in one 64-bit space per database: ours start with this.
 LOCK_NAMESPACE = 0x5356  # "SV"
@@ -118,7 +118,7 @@ class PostgresDatabase:
         self.where = where
         self.schema = schema  # the schema our tables live in (first on the search path)
         self._depth = depth
-        self._locks: dict[str, AdvisoryLock] = {}
+        self._locks = Locks(lambda name: AdvisoryLock(url, where, self.lock_key(name), name))
 
     def lock_key(self, name: str) -> int:
         return lock_key(self.schema, name)
@@ -186,15 +186,13 @@ class PostgresDatabase:
         """A method of the pool or connection, its errors mapped (a connection the pool took
         back raises as the method is looked up)."""
         try:
-            return await getattr(self._target, method)(*args, **options)
+            call = getattr(self._target, method)
         except ERRORS as exc:
             raise storage_error(exc, self.where) from exc
+        return await self._guard(call(*args, **options))
 
     async def _guard(self, awaitable: Awaitable[T]) -> T:
-        try:
-            return await awaitable
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        return await guarded(awaitable, ERRORS, storage_error, self.where)
 
     # -- what only the owner does ------------------------------------------------------
 
@@ -206,12 +204,9 @@ class PostgresDatabase:
         return int(value or 0)
 
     def lock(self, name: str) -> InstanceLock:
-        if name not in self._locks:
-            self._locks[name] = AdvisoryLock(self.url, self.where, self.lock_key(name), name)
-        return self._locks[name]
+        return self._locks.get(name)
 
     async def close(self) -> None:
-        for lock in self._locks.values():
-            await lock.release()
+        await self._locks.release()
         if isinstance(self._target, asyncpg.Pool):
             await self._guard(self._target.close())

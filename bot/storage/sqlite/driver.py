@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 import aiosqlite
 
 from bot.errors import DataError, IntegrityError, StorageError, StorageUnavailable
-from bot.storage.sql import Database, InstanceLock, Row
+from bot.storage.sql import Database, InstanceLock, Locks, Row, guarded
 from bot.storage.sqlite.dialect import SqliteDialect
 from bot.storage.sqlite.locks import FileLock
 
@@ -98,7 +98,7 @@ class SqliteDatabase:
         self._depth = depth
         # What a write outside a transaction waits for; a transaction holds it already.
         self._lock: AbstractAsyncContextManager[Any] = _UNLOCKED if depth else self._writer
-        self._locks: dict[str, FileLock] = {}
+        self._locks = Locks(lambda name: FileLock(path.resolve(), name))
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
         text, writes = translate(sql)
@@ -176,10 +176,7 @@ class SqliteDatabase:
         await self._guard(self.conn.execute(sql))
 
     async def _guard(self, awaitable: Awaitable[T]) -> T:
-        try:
-            return await awaitable
-        except ERRORS as exc:
-            raise storage_error(exc, self.where) from exc
+        return await guarded(awaitable, ERRORS, storage_error, self.where)
 
     # -- what only the owner does ------------------------------------------------------
 
@@ -187,11 +184,8 @@ class SqliteDatabase:
         return int(await self.fetchval("PRAGMA user_version") or 0)
 
     def lock(self, name: str) -> InstanceLock:
-        if name not in self._locks:
-            self._locks[name] = FileLock(self.path.resolve(), name)
-        return self._locks[name]
+        return self._locks.get(name)
 
     async def close(self) -> None:
-        for lock in self._locks.values():
-            await lock.release()
+        await self._locks.release()
         await self._guard(self.conn.close())
