@@ -43,27 +43,16 @@ _EXPORT_CHUNK = 500
 _SUGGEST_AMONG = 1000  # most used tags compared for near spellings
 
 
-def _keyset(older: bool) -> str:
-    """Articles past a (published, id) position ($1, $2), $3 of them, newest or oldest first.
-
-    A row-value comparison would not use SQLite's index beyond ``published`` (``id`` is the
-    rowid), so the rest of the position's second and the earlier (later) seconds are two
-    index ranges.
-    """
-    op, order = ("<", "DESC") if older else (">", "ASC")
+def _pages(older: bool, keyset: str) -> str:
+    """Articles past a (published, id) position ($1, $2), $3 of them, newest or oldest
+    first, by the dialect's ``keyset`` of ids."""
+    order = "DESC" if older else "ASC"
     return (
-        f"SELECT {_A_COLUMNS} FROM (SELECT id, published FROM ("
-        f"SELECT * FROM (SELECT id, published FROM articles WHERE published = $1 AND id {op} $2 "
-        f"ORDER BY id {order} LIMIT $3) AS same UNION ALL "
-        f"SELECT * FROM (SELECT id, published FROM articles WHERE published {op} $1 "
-        f"ORDER BY published {order}, id {order} LIMIT $3) AS past) AS both_ "
-        f"ORDER BY published {order}, id {order} LIMIT $3) AS m "
-        f"JOIN articles AS a ON a.id = m.id ORDER BY m.published {order}, m.id {order}"
+        f"SELECT {_A_COLUMNS} FROM ({keyset}) AS m JOIN articles AS a ON a.id = m.id "
+        f"ORDER BY m.published {order}, m.id {order}"
     )
 
 
-_OLDER = _keyset(older=True)
-_NEWER = _keyset(older=False)
 # The newest `limit` of a union are among the newest `limit` of each tag ($4, $5 …).
 _PER_TAG = (
     "SELECT * FROM (SELECT article_id, published FROM article_tags "
@@ -83,6 +72,8 @@ class ArticleRepo:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._older = _pages(True, db.dialect.keyset(older=True))
+        self._newer = _pages(False, db.dialect.keyset(older=False))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -144,7 +135,7 @@ class ArticleRepo:
             return Page([], None)
         published, article_id = decode_cursor(cursor) if cursor else _TOP
         if not tags:
-            return _page(await self.db.fetch(_OLDER, published, article_id, limit + 1), limit)
+            return _page(await self.db.fetch(self._older, published, article_id, limit + 1), limit)
         keys = [key for key in dict.fromkeys(tag_key(tag) for tag in tags) if key]
         if not keys:
             return Page([], None)
@@ -212,7 +203,7 @@ class ArticleRepo:
                 return
         while True:
             if tag_id is None:
-                rows = await self.db.fetch(_NEWER, published, article_id, _EXPORT_CHUNK)
+                rows = await self.db.fetch(self._newer, published, article_id, _EXPORT_CHUNK)
             else:
                 rows = await self.db.fetch(
                     _EXPORT_TAG, tag_id, published, article_id, _EXPORT_CHUNK

@@ -67,6 +67,11 @@ class Dialect(Protocol):
         """A list as an array parameter."""
         ...
 
+    def keyset(self, *, older: bool) -> str:
+        """``id, published`` of the $3 articles past position ($1 published, $2 id), newest
+        (``older``) or oldest first, from the index alone."""
+        ...
+
     def search_values(self, words: str) -> tuple[Any, ...]:
         """Values of :attr:`search_columns` for an article with these index words."""
         ...

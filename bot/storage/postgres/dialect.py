@@ -85,6 +85,14 @@ class PostgresDialect:
     def array(self, values: Sequence[Any]) -> Any:
         return list(values)
 
+    def keyset(self, *, older: bool) -> str:
+        # One range of the (published, id) index, and a plan quick to make for every call.
+        op, order = ("<", "DESC") if older else (">", "ASC")
+        return (
+            f"SELECT id, published FROM articles WHERE (published, id) {op} ($1, $2) "
+            f"ORDER BY published {order}, id {order} LIMIT $3"
+        )
+
     def search_values(self, words: str) -> tuple[Any, ...]:
         return (words,)
 

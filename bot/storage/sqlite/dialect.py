@@ -44,6 +44,19 @@ class SqliteDialect:
             return json.dumps([value.hex() for value in values])
         return json.dumps(list(values), ensure_ascii=False)
 
+    def keyset(self, *, older: bool) -> str:
+        # A row-value comparison would not use the index beyond ``published`` (``id`` is the
+        # rowid), so the rest of the position's second and the earlier (later) seconds are
+        # two index ranges.
+        op, order = ("<", "DESC") if older else (">", "ASC")
+        return (
+            "SELECT id, published FROM (SELECT * FROM (SELECT id, published FROM articles "
+            f"WHERE published = $1 AND id {op} $2 ORDER BY id {order} LIMIT $3) UNION ALL "
+            "SELECT * FROM (SELECT id, published FROM articles "
+            f"WHERE published {op} $1 ORDER BY published {order}, id {order} LIMIT $3)) "
+            f"ORDER BY published {order}, id {order} LIMIT $3"
+        )
+
     def search_values(self, words: str) -> tuple[Any, ...]:
         return ()
 
