@@ -56,8 +56,7 @@ from bot.digest.delivery import DeliveryWorker  # noqa: E402
 from bot.digest.planner import Planner  # noqa: E402
 from bot.models import Article, Tag  # noqa: E402
 from bot.storage import SqliteStorage, Storage, open_url  # noqa: E402
-from bot.storage.migrations import V1_DELIVERY  # noqa: E402
-from bot.storage.postgres import PostgresStorage  # noqa: E402
+from bot.storage.sqlite.migrations import V1_DELIVERY  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 TOKEN = "123456789:AAH_svodka-broadcast-benchmark"
@@ -112,24 +111,12 @@ async def insert_rows(
     storage: Storage, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
     """Bulk rows in one transaction: ``executemany`` on SQLite, ``COPY`` on PostgreSQL."""
-    if isinstance(storage, PostgresStorage):
-        async with storage.db.write() as conn:
-            await conn.copy_records_to_table(table, records=rows, columns=list(columns))
-        return
-    assert isinstance(storage, SqliteStorage)
-    marks = ", ".join("?" * len(columns))
-    async with storage.db.write() as conn:
-        await conn.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
-        )
+    async with storage.db.transaction() as tx:
+        await tx.insert_many(table, columns, rows)
 
 
 async def fetch_rows(storage: Storage, sql: str) -> list[tuple[Any, ...]]:
-    if isinstance(storage, PostgresStorage):
-        return [tuple(row) for row in await storage.db.fetch(sql)]
-    assert isinstance(storage, SqliteStorage)
-    async with storage.db.conn.execute(sql) as cur:
-        return [tuple(row) for row in await cur.fetchall()]
+    return [tuple(row) for row in await storage.db.fetch(sql)]
 
 
 # -- the test server, in its own process ------------------------------------------------

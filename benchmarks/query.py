@@ -31,8 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.models import Article, Page  # noqa: E402
-from bot.storage import Storage, open_url  # noqa: E402
-from bot.storage.interface import ArticleStore  # noqa: E402
+from bot.storage import ArticleRepo, Storage, open_url  # noqa: E402
 from bot.text.stem import query_words  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "dev"
@@ -100,8 +99,7 @@ async def build(url: str, count: int) -> None:
         if batch:
             await storage.articles.upsert_many(batch)
         if storage.backend == "postgresql":  # fresh planner statistics, as autovacuum would
-            db = storage.db  # type: ignore[attr-defined]
-            await db.execute("VACUUM ANALYZE articles, article_tags, tags")
+            await storage.db.execute("VACUUM ANALYZE articles, article_tags, tags")
     finally:
         await storage.close()
 
@@ -124,16 +122,14 @@ async def measure(
 
 async def matches(storage: Storage, text: str) -> int:
     """How many articles a search finds in all, by the backend's own index."""
+    words = query_words(text)
     if storage.backend == "postgresql":
-        sql = "SELECT count(*) FROM articles WHERE search @@ plainto_tsquery('russian', $1)"
-        return int(await storage.db.fetchval(sql, text))  # type: ignore[attr-defined]
-    terms = " AND ".join(
-        "(" + " OR ".join(f'"{w}"' for w in alts) + ")" for alts in query_words(text)
-    )
-    sql = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
-    async with storage.db.conn.execute(sql, (terms,)) as cursor:  # type: ignore[attr-defined]
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+        terms = " & ".join("(" + " | ".join(f"'{w}'" for w in alts) + ")" for alts in words)
+        sql = "SELECT count(*) FROM articles WHERE search @@ $1::tsquery"
+    else:
+        terms = " AND ".join("(" + " OR ".join(f'"{w}"' for w in alts) + ")" for alts in words)
+        sql = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH $1"
+    return int(await storage.db.fetchval(sql, terms))
 
 
 def sqlite_partial(path: Path, rebuild: bool) -> Path | None:
@@ -151,9 +147,7 @@ async def prepare_other(url: str, count: int, rebuild: bool) -> None:
     storage = await open_url(url)
     try:
         if rebuild:
-            await storage.db.execute(  # type: ignore[attr-defined]
-                "TRUNCATE article_tags, articles, tags; DELETE FROM meta"
-            )
+            await storage.db.execute("TRUNCATE article_tags, articles, tags; DELETE FROM meta")
         stored = await storage.articles.count()
     finally:
         await storage.close()
@@ -234,11 +228,11 @@ async def main() -> None:
         await storage.close()
 
 
-def search(repo: ArticleStore, text: str) -> Callable[[], Awaitable[Page]]:
+def search(repo: ArticleRepo, text: str) -> Callable[[], Awaitable[Page]]:
     return lambda: repo.search(text, limit=10)
 
 
-def since(repo: ArticleStore, keys: list[str]) -> Callable[[], Awaitable[int]]:
+def since(repo: ArticleRepo, keys: list[str]) -> Callable[[], Awaitable[int]]:
     async def run() -> int:
         return len(await repo.since(await repo.max_id() - 2000, keys))
 

@@ -300,8 +300,8 @@ async def run(args: argparse.Namespace) -> None:
     try:
         total = await store.articles.count()
         tags = [t.display for t in await store.articles.tags(limit=200)]
-        async with store.db.write() as conn:  # a clean slate for the simulated users
-            await conn.execute("DELETE FROM chats WHERE id >= ?", (FIRST_USER,))
+        # A clean slate for the simulated users.
+        await store.db.execute("DELETE FROM chats WHERE id >= $1", FIRST_USER)
     finally:
         await store.close()
     rnd = random.Random(7)

@@ -3,7 +3,11 @@
 SvodkaError
 ├── ConfigError            a setting has a wrong value (names the variable)
 ├── ArticleFormatError     a text is not an article (names FILE:LINE)
-├── StorageError           the database refused or is of an unknown version
+├── StorageError           the database refused, cannot be used, or is not ours
+│   ├── StorageUnavailable   not now: locked past the busy timeout, connection lost, server
+│   │                        unreachable, read-only, disk full or I/O error; try again later
+│   ├── IntegrityError       a constraint refused a row (unique, foreign key, not null)
+│   └── DataError            a value the database cannot hold (out of range, bad text)
 ├── SourceError            a feed or inbox file could not be read
 └── UserInputError         a bad command argument (the message is shown to the user)
 """
@@ -33,7 +37,23 @@ class ArticleFormatError(SvodkaError):
 
 
 class StorageError(SvodkaError):
-    """The database could not be opened, migrated or written."""
+    """The database could not be opened, migrated, read or written.
+
+    The drivers raise nothing else: every sqlite3, aiosqlite and asyncpg error is mapped to
+    this subtree where it happens (:mod:`bot.storage.sql`), so no caller names a driver.
+    """
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot serve now; the same operation may work later."""
+
+
+class IntegrityError(StorageError):
+    """A constraint refused a row: that row is at fault, not the database."""
+
+
+class DataError(StorageError):
+    """A value the database cannot hold: that row is at fault, not the database."""
 
 
 class SourceError(SvodkaError):

@@ -22,11 +22,10 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StorageError
 from bot.metrics import Metrics
 from bot.middlewares import without_retry
 from bot.storage import Storage
-from bot.storage.interface import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ OK = "ok"
 TELEGRAM_TTL = 10.0  # seconds a getMe answer (good or bad) stands for every probe
 PROBE_TIMEOUT = 5.0  # seconds a probe waits for the database or the Bot API
 # What a database that does not answer raises; aiosqlite gives ValueError once closed.
-DATABASE_DOWN: tuple[type[BaseException], ...] = (*DATABASE_ERRORS, TimeoutError, ValueError)
+DATABASE_DOWN: tuple[type[BaseException], ...] = (StorageError, TimeoutError, ValueError)
 
 
 class TelegramProbe:

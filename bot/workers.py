@@ -19,7 +19,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.storage.interface import DATABASE_ERRORS, InstanceLock
+from bot.errors import StorageError
+from bot.storage import InstanceLock
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class LeaderOnly:
     async def _try_lock(self) -> bool:
         try:
             return await self.lock.acquire()
-        except DATABASE_ERRORS as exc:
+        except StorageError as exc:
             logger.warning("cannot try the lock %r: %s", self.lock.name, exc)
             return False
 
@@ -118,13 +119,13 @@ class LeaderOnly:
         finally:
             self.leading = False
             await workers.stop()
-            with contextlib.suppress(*DATABASE_ERRORS):
+            with contextlib.suppress(StorageError):
                 await self.lock.release()
 
     async def _still_held(self) -> bool:
         try:
             return await self.lock.held()
-        except DATABASE_ERRORS:
+        except StorageError:
             return False
 
 

@@ -72,22 +72,13 @@ def _same(first: str, second: str) -> bool:
     return spelled[0] == spelled[1]
 
 
-def _missing(url: str) -> str | None:
-    """Why a source cannot be read, checked before opening creates an empty SQLite file."""
-    path = sqlite_path(url)
-    return f"{path}: no such database file" if path is not None and not path.is_file() else None
-
-
 async def run_copy(args: argparse.Namespace, settings: Settings) -> int:
     if _same(args.source, args.destination):
         print("svodka db copy: the source and the destination are one database", file=sys.stderr)
         return EXIT_USAGE
-    if (problem := _missing(args.source)) is not None:
-        print(f"svodka db copy: {problem}", file=sys.stderr)
-        return 1
     started = time.monotonic()
     progress = _Progress()
-    source = await open_url(args.source)
+    source = await open_url(args.source, create=False)
     try:
         destination = await open_url(args.destination)
         try:
@@ -114,10 +105,7 @@ async def run_copy(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_version(args: argparse.Namespace, settings: Settings) -> int:
     url: str = args.url or settings.database_url
-    if (problem := _missing(url)) is not None:
-        print(f"svodka db version: {problem}", file=sys.stderr)
-        return 1
-    storage = await open_url(url)
+    storage = await open_url(url, create=False)
     try:
         version = await storage.schema_version()
     finally:

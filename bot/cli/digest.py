@@ -57,7 +57,7 @@ def parse_instant(value: str) -> datetime:
 async def _preview(args: argparse.Namespace, settings: Settings) -> int:
     from bot.digest.planner import Planner
 
-    storage = await open_storage(settings)
+    storage = await open_storage(settings, create=False)
     try:
         preview = await Planner(storage, settings).preview(args.chat)
     finally:

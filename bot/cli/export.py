@@ -50,7 +50,7 @@ def _since(value: str) -> datetime:
 
 
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    storage = await open_storage(settings)
+    storage = await open_storage(settings, create=False)
     try:
         if args.tag is not None and await storage.articles.tag(args.tag) is None:
             print(f"svodka export: no tag {args.tag!r}", file=sys.stderr)

@@ -21,8 +21,7 @@ from bot.config import Settings
 from bot.errors import ArticleFormatError
 from bot.models import Article
 from bot.sources.jsonl import article_to_json, read_jsonl
-from bot.storage import IngestResult, Storage, open_storage
-from bot.storage.article_rows import source_digest
+from bot.storage import IngestResult, Storage, open_storage, source_digest
 from bot.text import PARSER_VERSION, parse_article
 
 BATCH = 1000

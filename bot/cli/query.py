@@ -40,7 +40,7 @@ def _count(value: str) -> int:
 
 
 async def run_latest(args: argparse.Namespace, settings: Settings) -> int:
-    storage = await open_storage(settings)
+    storage = await open_storage(settings, create=False)
     try:
         if args.tag is not None and await storage.articles.tag(args.tag) is None:
             suggestions = await storage.articles.suggest_tags(args.tag)
@@ -68,7 +68,7 @@ async def run_latest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_tags(args: argparse.Namespace, settings: Settings) -> int:
-    storage = await open_storage(settings)
+    storage = await open_storage(settings, create=False)
     try:
         tags = await storage.articles.tags()
     finally:

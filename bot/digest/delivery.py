@@ -41,9 +41,9 @@ from bot.digest.journal import Journal
 from bot.digest.ratelimit import Pacer
 from bot.digest.sender import Sender
 from bot.digest.telegram import DeliveryClient
+from bot.errors import StorageError
 from bot.metrics import Metrics
 from bot.storage import Storage
-from bot.storage.interface import DATABASE_ERRORS
 from bot.storage.records import DigestRun, OutboxRow
 from bot.storage.runs import process_gone, this_process
 
@@ -136,7 +136,7 @@ class DeliveryWorker:
                 try:
                     if await self._lease():
                         await self._serve(drain=False)
-                except DATABASE_ERRORS:
+                except StorageError:
                     # Typically the database locked too long by another process: the rows
                     # are safe in the outbox, so start over after a pause.
                     logger.exception("digest delivery stopped by a database error; restarting")

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from bot.digest.builder import Found, window
 from bot.models import Article
-from bot.storage.interface import ArticleStore
+from bot.storage import ArticleRepo
 
 # A tag with more new articles than this (a first digest over a busy tag) is not cached:
 # that chat asks the store directly, which counts exactly.
@@ -26,7 +26,7 @@ CACHED_TAGS = 20_000
 class NewArticles:
     """``since(cursor, keys)`` for many chats, one store query per ``(cursor, tag)``."""
 
-    def __init__(self, articles: ArticleStore, *, per_tag: int = PER_TAG) -> None:
+    def __init__(self, articles: ArticleRepo, *, per_tag: int = PER_TAG) -> None:
         self.articles = articles
         self.per_tag = per_tag
         self._tags: dict[tuple[int, str], TagArticles | None] = {}

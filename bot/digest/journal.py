@@ -11,7 +11,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from bot.storage.interface import DATABASE_ERRORS, OutboxStore
+from bot.errors import StorageError
+from bot.storage import OutboxRepo
 from bot.storage.records import DigestRun, OutboxRow, Outcomes
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ class Journal:
 
     def __init__(
         self,
-        outbox: OutboxStore,
+        outbox: OutboxRepo,
         on_finished: Callable[[list[DigestRun]], None],
         *,
         delay: float = GATHER_DELAY,
@@ -99,7 +100,7 @@ class Journal:
             try:
                 finished = await self.outbox.record(outcomes)
                 recorded = True
-            except DATABASE_ERRORS as exc:
+            except StorageError as exc:
                 for waiter in waiters:
                     waiter.set_exception(exc)
                 raise

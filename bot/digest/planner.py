@@ -4,9 +4,10 @@ A pass at instant ``now``:
 
 1. chats whose ``next_digest_at`` was cleared (new chat; time, zone or pause changed) get
    one (:func:`bot.digest.schedule.first_due`);
-2. due chats (active, not paused, ``next_digest_at <= now``) are claimed in batches: each
-   batch's digests are built and written to the outbox in the same transaction that moves
-   their cursor and their schedule on (:meth:`bot.storage.digests.DigestRepo.claim_due`).
+2. due chats (active, not paused, ``next_digest_at <= now``) are claimed in batches, one
+   transaction each, which the planner owns: it claims the chats
+   (:meth:`bot.storage.digests.DigestRepo.claim_due`), builds their digests, writes them to
+   the outbox and moves the chats' cursor and schedule on, or none of it.
 
 Paused and inactive chats are never due. A chat without subscriptions, or with nothing new,
 gets no message (unless ``DIGEST_SEND_EMPTY``), but its schedule and cursor still move.
@@ -24,8 +25,8 @@ from bot.digest.fresh import NewArticles
 from bot.digest.render import ItemCache, render_digest
 from bot.digest.schedule import first_due, next_after, zone
 from bot.models import Chat
-from bot.storage import Storage
-from bot.storage.records import DigestRun, OutboxMessage, PlannedDigest
+from bot.storage import Repositories, Storage
+from bot.storage.records import ClaimResult, DigestRun, OutboxMessage, PlannedDigest
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +93,12 @@ class Planner:
             now, await self.storage.articles.max_id(), NewArticles(self.storage.articles)
         )
 
-        async def build(chats: list[Chat]) -> list[PlannedDigest]:
-            return await self.build(chats, context, scheduled=True)
-
         claimed = digests = messages = 0
         while True:
-            result = await self.storage.digests.claim_due(now, self.batch, run_id, build)
+            async with self.storage.transaction() as tx:
+                chats = await tx.digests.claim_due(now, self.batch)
+                planned = await self.build(chats, context, scheduled=True)
+                result = await self._enqueue(tx, planned, run_id) if chats else ClaimResult()
             claimed += result.chats
             digests += result.digests
             messages += result.messages
@@ -123,16 +124,28 @@ class Planner:
         """``/digest``: enqueue what the chat would get next; its schedule stays as it is."""
         moment = now or datetime.now(UTC)
 
-        async def build(chats: list[Chat]) -> list[PlannedDigest]:
+        async with self.storage.transaction() as tx:
+            chat = await tx.digests.claim_chat(chat_id)
+            if chat is None:
+                return None
             # Inside the claiming transaction: nothing is ingested between these reads.
-            upto = await self.storage.articles.max_id()
-            context = PassContext(moment, upto, NewArticles(self.storage.articles))
-            return await self.build(chats, context, scheduled=False)
-
-        planned = await self.storage.digests.claim_chat(chat_id, build)
-        if planned is not None and planned.messages:
+            upto = await tx.articles.max_id()
+            context = PassContext(moment, upto, NewArticles(tx.articles))
+            [planned] = await self.build([chat], context, scheduled=False)
+            await self._enqueue(tx, [planned], None)
+        if planned.messages:
             self.storage.outbox.notify()
         return planned
+
+    @staticmethod
+    async def _enqueue(
+        tx: Repositories, planned: list[PlannedDigest], run_id: int | None
+    ) -> ClaimResult:
+        """The digests into the outbox, and their chats moved on, in the claim's transaction."""
+        result = await tx.outbox.enqueue(planned, run_id)
+        result.chats = len(planned)
+        await tx.digests.advance(planned, run_id, result)
+        return result
 
     async def preview(self, chat_id: int, now: datetime | None = None) -> Preview | None:
         """The digest the chat would get now; nothing is stored."""

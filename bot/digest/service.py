@@ -12,9 +12,9 @@ from aiogram import Bot
 from bot.config import Settings
 from bot.digest.delivery import DeliveryWorker
 from bot.digest.planner import Planner
+from bot.errors import StorageError
 from bot.metrics import Metrics
 from bot.storage import Storage
-from bot.storage.interface import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class PlannerWorker:
                 await self.planner.run_due(datetime.now(UTC))
                 await self._purge()
                 delay = await self._until_next()
-            except DATABASE_ERRORS:
+            except StorageError:
                 # Typically a lock held too long by another process; the next pass retries.
                 logger.exception("digest planning failed; retrying in %.0f s", self.interval)
                 delay = self.interval

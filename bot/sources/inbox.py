@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
-from bot.errors import ArticleFormatError
+from bot.errors import ArticleFormatError, StorageError
 from bot.metrics import Metrics
 from bot.models import Article
 from bot.sources.jsonl import read_jsonl
 from bot.storage import Storage
-from bot.storage.interface import DATABASE_ERRORS
 from bot.text import parse_article
 
 logger = logging.getLogger(__name__)
@@ -155,7 +154,7 @@ class InboxWatcher:
         if parsed.articles:
             try:
                 result = await self.store.articles.upsert_many(parsed.articles)
-            except DATABASE_ERRORS as exc:
+            except StorageError as exc:
                 logger.warning("inbox: %s not stored, will retry: %s", path.name, exc)
                 return None
             self.metrics.articles.labels("inbox").inc(result.added)

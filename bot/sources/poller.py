@@ -31,12 +31,11 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.config import FeedSpec, Settings
-from bot.errors import SourceError
+from bot.errors import SourceError, StorageError
 from bot.metrics import Metrics
 from bot.sources.feeds import parse_feed
 from bot.sources.http import Fetcher, FetchError, FetchResult
 from bot.storage import Feed, Storage
-from bot.storage.interface import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +135,7 @@ class FeedPoller:
                 try:
                     await self._start_due()
                     await self._wait()
-                except DATABASE_ERRORS as exc:
+                except StorageError as exc:
                     logger.warning("feed schedule unreadable, retrying: %s", exc)
                     await asyncio.sleep(self.idle_s)
         finally:
@@ -257,7 +256,7 @@ class FeedPoller:
         if parsed.articles:
             try:
                 result = await self.store.articles.upsert_many(parsed.articles)
-            except DATABASE_ERRORS as exc:
+            except StorageError as exc:
                 await self._failed(feed, f"cannot store articles: {exc}", None)
                 return Outcome.FAILED
             added = result.added

@@ -1,90 +1,65 @@
-"""Storage: schema, migrations and repositories (SQLite by default, PostgreSQL for scale).
+"""Storage: one repository layer over SQLite (the default) or PostgreSQL (for scale).
 
 Storage knows models and SQL, never aiogram. Open it with :func:`open_storage` (from the
-settings) or :func:`open_url`; the owner closes it. What both backends provide is in
-:mod:`bot.storage.interface`.
+settings) or :func:`open_url`; the owner closes it. The repositories are written once over
+the narrow :class:`~bot.storage.sql.Database` seam; ``sqlite/`` and ``postgres/`` hold only
+what the engines do differently (driver, migrations, search, locks). Every database error
+is a :class:`bot.errors.StorageError`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from bot.config import DATABASE_URL_FORM, POSTGRES_SCHEMES, Settings, sqlite_path
+from bot.config import DATABASE_URL_FORM, POSTGRES_SCHEMES, Settings, redact_url, sqlite_path
 from bot.errors import StorageError
 from bot.storage.articles import ArticleRepo
 from bot.storage.chats import ChatRepo
-from bot.storage.db import Database
 from bot.storage.digests import DigestRepo
 from bot.storage.feeds import FeedRepo
-from bot.storage.interface import DATABASE_ERRORS, InstanceLock, Storage
-from bot.storage.locks import FileLock
 from bot.storage.outbox import OutboxRepo
 from bot.storage.records import Feed, IngestResult
+from bot.storage.rows import source_digest
+from bot.storage.sql import Database, InstanceLock
+from bot.storage.sqlite import SqliteStorage
+from bot.storage.store import Repositories, Storage
 
 
-class SqliteStorage(Storage):
-    """The repositories over one SQLite file."""
+async def open_url(url: str, *, create: bool = True) -> Storage:
+    """Open ``sqlite:///PATH`` or ``postgresql://…`` and migrate it to the newest schema.
 
-    backend = "sqlite"
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.articles = ArticleRepo(db)
-        self.chats = ChatRepo(db)
-        self.feeds = FeedRepo(db)
-        self.digests = DigestRepo(db)
-        self.outbox = OutboxRepo(db)
-        self._locks: dict[str, FileLock] = {}
-
-    @classmethod
-    async def open(cls, path: str | Path) -> SqliteStorage:
-        return cls(await Database.open(path))
-
-    async def close(self) -> None:
-        for lock in self._locks.values():
-            await lock.release()
-        await self.db.close()
-
-    async def ping(self) -> None:
-        await self.db.conn.execute("SELECT 1")
-
-    async def schema_version(self) -> int:
-        return await self.db.schema_version()
-
-    def lock(self, name: str) -> InstanceLock:
-        if name not in self._locks:
-            self._locks[name] = FileLock(self.db.path.resolve(), name)
-        return self._locks[name]
-
-
-async def open_url(url: str) -> Storage:
-    """Open ``sqlite:///PATH`` or ``postgresql://…`` and migrate it to the newest schema."""
+    ``create=False`` (reading commands) refuses a SQLite file that does not exist, with a
+    :class:`StorageError` naming it, instead of creating an empty database.
+    """
     path = sqlite_path(url)
     if path is not None:
-        return await SqliteStorage.open(path)
+        return await SqliteStorage.open(path, create=create)
     if url.startswith(POSTGRES_SCHEMES):
         from bot.storage.postgres import PostgresStorage
 
         return await PostgresStorage.open(url)
-    raise StorageError(f"unsupported database URL {url!r}: expected {DATABASE_URL_FORM}")
+    raise StorageError(
+        f"unsupported database URL {redact_url(url)!r}: expected {DATABASE_URL_FORM}"
+    )
 
 
-async def open_storage(settings: Settings) -> Storage:
+async def open_storage(settings: Settings, *, create: bool = True) -> Storage:
     """Open the database ``DATABASE_URL`` names (a SQLite file by default)."""
-    return await open_url(settings.database_url)
+    return await open_url(settings.database_url, create=create)
 
 
 __all__ = [
-    "DATABASE_ERRORS",
     "ArticleRepo",
     "ChatRepo",
     "Database",
+    "DigestRepo",
     "Feed",
     "FeedRepo",
     "IngestResult",
     "InstanceLock",
+    "OutboxRepo",
+    "Repositories",
     "SqliteStorage",
     "Storage",
     "open_storage",
     "open_url",
+    "source_digest",
 ]

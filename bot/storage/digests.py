@@ -1,28 +1,52 @@
-"""Digest bookkeeping: which chats are due, claiming them into the outbox, and digest runs.
+"""Digest bookkeeping: which chats are due, claiming them, moving them on, and digest runs.
 
-Claiming is one write transaction per batch of chats: the due chats are read, their digests
-built (by a callback, which reads articles on the same connection), and the outbox rows,
-the advanced ``digest_cursor`` and the next ``next_digest_at`` are written together. A crash
-before the commit leaves the chats due, so they are claimed again; after it, the outbox
-holds their messages. No chat is ever claimed twice, by this process or another.
+The digest planner owns the transaction of a claim (:mod:`bot.digest.planner`): it claims
+due chats (:meth:`DigestRepo.claim_due`), builds their digests, enqueues the messages
+(:meth:`bot.storage.outbox.OutboxRepo.enqueue`) and moves the chats' cursor and schedule on
+(:meth:`DigestRepo.advance`), all in one transaction. A crash before the commit leaves the
+chats due, so they are claimed again; after it, the outbox holds their messages. No chat is
+ever claimed twice: SQLite has one writer at a time, and on PostgreSQL a claim locks the
+chats' rows (``FOR UPDATE SKIP LOCKED``), so a second planner passes over them to the chats
+nobody holds.
 """
 
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 
-import aiosqlite
-
-from bot.models import Chat, Tag
-from bot.storage.chats import chat_from_row
-from bot.storage.db import Database
+from bot.models import Chat
+from bot.storage.chats import subscriptions
 from bot.storage.records import ClaimResult, DigestRun, PlannedDigest, Unscheduled
-from bot.storage.runs import RUN_COLUMNS, finish_runs, process_gone, run_from_row, this_process
+from bot.storage.rows import (
+    CHAT_COLUMNS,
+    RUN_COLUMNS,
+    chat_from_row,
+    from_seconds,
+    maybe_seconds,
+    run_from_row,
+)
+from bot.storage.runs import finish_runs, process_gone, this_process
+from bot.storage.sql import Database, Row
 
 # A run still being planned after this long was left by a process that died.
 ABANDONED_AFTER_SECONDS = 600
+_DUE = "active = 1 AND paused = 0 AND next_digest_at <= $1"
+_SCHEDULE = (
+    "UPDATE chats SET next_digest_at = $1 WHERE id = $2 AND next_digest_at IS NULL "
+    "AND COALESCE(timezone, '') = COALESCE($3, '') "
+    "AND COALESCE(digest_time, '') = COALESCE($4, '')"
+)
+_ADVANCE = (
+    "UPDATE chats SET digest_cursor = CASE WHEN $1 > digest_cursor THEN $1 "
+    "ELSE digest_cursor END, next_digest_at = COALESCE($2, next_digest_at) WHERE id = $3"
+)
+_COUNT = (
+    "UPDATE digest_runs SET chats_due = chats_due + $1, digests = digests + $2, "
+    "messages = messages + $3 WHERE id = $4"
+)
+_START = "INSERT INTO digest_runs (due_at, started_at, planner) VALUES ($1, $2, $3) RETURNING id"
 
 
 def _now() -> int:
@@ -38,20 +62,8 @@ def _gone(planner: str | None) -> bool:
     return pid.isdigit() and process_gone(host, int(pid))
 
 
-def _datetime(value: int | None) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if value is not None else None
-
-
-Builder = Callable[[list[Chat]], Awaitable[list[PlannedDigest]]]
-
-_CHAT_COLUMNS = (
-    "id, type, title, language, timezone, digest_time, paused, active, next_digest_at, "
-    "digest_cursor"
-)
-
-
 class DigestRepo:
-    """Due chats, claims and runs; the digest planner is its only writer."""
+    """Due chats, claims and runs; digest planners are its writers."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -60,144 +72,78 @@ class DigestRepo:
 
     async def unscheduled(self, limit: int = 5000) -> list[Unscheduled]:
         """Active, unpaused chats whose due instant was cleared by a settings change."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetch(
             "SELECT id, timezone, digest_time, updated_at FROM chats "
-            "WHERE next_digest_at IS NULL AND active = 1 AND paused = 0 LIMIT ?",
-            (limit,),
-        ) as cur:
-            rows = await cur.fetchall()
-        return [
-            Unscheduled(row[0], row[1], row[2], datetime.fromtimestamp(row[3], UTC))
-            for row in rows
-        ]
+            "WHERE next_digest_at IS NULL AND active = 1 AND paused = 0 LIMIT $1",
+            limit,
+        )
+        return [Unscheduled(row[0], row[1], row[2], from_seconds(row[3])) for row in rows]
 
     async def schedule(self, chats: Sequence[tuple[Unscheduled, datetime]]) -> None:
         """Store due instants, unless the chat's time or zone changed since it was read."""
-        async with self.db.write() as conn:
-            await conn.executemany(
-                "UPDATE chats SET next_digest_at = ? WHERE id = ? AND next_digest_at IS NULL "
-                "AND timezone IS ? AND digest_time IS ?",
-                [(_unix(due), c.id, c.timezone, c.digest_time) for c, due in chats],
-            )
+        async with self.db.transaction() as tx:
+            rows = [(_unix(due), c.id, c.timezone, c.digest_time) for c, due in chats]
+            await tx.executemany(_SCHEDULE, rows)
 
     async def next_due_at(self) -> datetime | None:
         """The earliest due instant of any chat, to sleep until it."""
-        async with self.db.conn.execute(
+        value = await self.db.fetchval(
             "SELECT MIN(next_digest_at) FROM chats WHERE active = 1 AND paused = 0 "
             "AND next_digest_at IS NOT NULL"
-        ) as cur:
-            row = await cur.fetchone()
-        return _datetime(row[0]) if row is not None else None
+        )
+        return maybe_seconds(value)
 
     async def count_due(self, now: datetime) -> int:
-        async with self.db.conn.execute(
-            "SELECT COUNT(*) FROM chats WHERE active = 1 AND paused = 0 AND next_digest_at <= ?",
-            (_unix(now),),
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row is not None else 0
+        return int(await self.db.fetchval(f"SELECT COUNT(*) FROM chats WHERE {_DUE}", _unix(now)))
 
-    # -- claiming ----------------------------------------------------------------------
+    # -- claiming: in the planner's transaction ----------------------------------------
 
-    async def claim_due(
-        self, now: datetime, limit: int, run_id: int, build: Builder
-    ) -> ClaimResult:
-        """Claim up to ``limit`` due chats: build their digests and enqueue them, atomically."""
-        async with self.db.write() as conn:
-            async with conn.execute(
-                f"SELECT {_CHAT_COLUMNS} FROM chats WHERE active = 1 AND paused = 0 "
-                "AND next_digest_at <= ? ORDER BY next_digest_at, id LIMIT ?",
-                (_unix(now), limit),
-            ) as cur:
-                rows = list(await cur.fetchall())
-            if not rows:
-                return ClaimResult()
-            subscriptions = await self._subscriptions(conn, [row["id"] for row in rows])
-            chats = [chat_from_row(row, subscriptions.get(row["id"], [])) for row in rows]
-            planned = await build(chats)
-            result = await self._store(conn, planned, run_id)
-            result.chats = len(chats)
-            await conn.execute(
-                "UPDATE digest_runs SET chats_due = chats_due + ?, digests = digests + ?, "
-                "messages = messages + ? WHERE id = ?",
-                (result.chats, result.digests, result.messages, run_id),
-            )
-        return result
+    async def claim_due(self, now: datetime, limit: int) -> list[Chat]:
+        """Up to ``limit`` due chats with their subscriptions, claimed until the transaction
+        ends; chats another planner holds are passed over."""
+        # Once the other planner commits, its chats are no longer due (PostgreSQL checks the
+        # condition again on the new row version).
+        rows = await self.db.fetch(
+            f"SELECT {CHAT_COLUMNS} FROM chats WHERE {_DUE} "
+            f"ORDER BY next_digest_at, id LIMIT $2{self.db.dialect.skip_locked}",
+            _unix(now),
+            limit,
+        )
+        return await self._with_subscriptions(rows)
 
-    async def claim_chat(self, chat_id: int, build: Builder) -> PlannedDigest | None:
-        """Build and enqueue one chat's digest now (``/digest``); ``None`` if no such chat."""
-        async with self.db.write() as conn:
-            async with conn.execute(
-                f"SELECT {_CHAT_COLUMNS} FROM chats WHERE id = ?", (chat_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                return None
-            subscriptions = await self._subscriptions(conn, [chat_id])
-            planned = await build([chat_from_row(row, subscriptions.get(chat_id, []))])
-            await self._store(conn, planned, None)
-        return planned[0] if planned else None
+    async def claim_chat(self, chat_id: int) -> Chat | None:
+        """One chat (``/digest``), claimed until the transaction ends; ``None`` if unknown.
+
+        Waits while a planner claims this chat, then reads the cursor it moved: the user gets
+        what is new since that digest.
+        """
+        sql = f"SELECT {CHAT_COLUMNS} FROM chats WHERE id = $1{self.db.dialect.for_update}"
+        chats = await self._with_subscriptions(await self.db.fetch(sql, chat_id))
+        return chats[0] if chats else None
 
     async def chat(self, chat_id: int) -> Chat | None:
         """The chat with its subscriptions, read without claiming (for a preview)."""
-        async with self.db.conn.execute(
-            f"SELECT {_CHAT_COLUMNS} FROM chats WHERE id = ?", (chat_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        subscriptions = await self._subscriptions(self.db.conn, [chat_id])
-        return chat_from_row(row, subscriptions.get(chat_id, []))
+        rows = await self.db.fetch(f"SELECT {CHAT_COLUMNS} FROM chats WHERE id = $1", chat_id)
+        chats = await self._with_subscriptions(rows)
+        return chats[0] if chats else None
 
-    @staticmethod
-    async def _subscriptions(
-        conn: aiosqlite.Connection, chat_ids: list[int]
-    ) -> dict[int, list[Tag]]:
-        found: dict[int, list[Tag]] = {}
-        for start in range(0, len(chat_ids), 500):
-            chunk = chat_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            async with conn.execute(
-                "SELECT chat_id, tag_key, display FROM subscriptions "
-                f"WHERE chat_id IN ({marks}) ORDER BY chat_id, created_at, display",
-                chunk,
-            ) as cur:
-                for chat_id, key, display in await cur.fetchall():
-                    found.setdefault(chat_id, []).append(Tag(key=key, display=display))
-        return found
+    async def advance(
+        self, planned: Sequence[PlannedDigest], run_id: int | None, result: ClaimResult
+    ) -> None:
+        """Move claimed chats' cursor and schedule on, and count them in their run."""
+        moves = [
+            (d.cursor, d.next_digest_at and _unix(d.next_digest_at), d.chat_id) for d in planned
+        ]
+        await self.db.executemany(_ADVANCE, moves)
+        if run_id is not None:
+            counts = (result.chats, result.digests, result.messages, run_id)
+            await self.db.execute(_COUNT, *counts)
 
-    @staticmethod
-    async def _store(
-        conn: aiosqlite.Connection, planned: list[PlannedDigest], run_id: int | None
-    ) -> ClaimResult:
-        now = _now()
-        result = ClaimResult()
-        rows = []
-        for digest in planned:
-            result.chat_ids.append(digest.chat_id)
-            if digest.messages:
-                result.digests += 1
-            for seq, message in enumerate(digest.messages):
-                rows.append((run_id, digest.chat_id, seq, message.text, message.reply_markup, now))
-        result.messages = len(rows)
-        await conn.executemany(
-            "INSERT INTO outbox (run_id, chat_id, seq, text, reply_markup, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        await conn.executemany(
-            "UPDATE chats SET digest_cursor = MAX(digest_cursor, ?), "
-            "next_digest_at = COALESCE(?, next_digest_at) WHERE id = ?",
-            [
-                (
-                    d.cursor,
-                    _unix(d.next_digest_at) if d.next_digest_at is not None else None,
-                    d.chat_id,
-                )
-                for d in planned
-            ],
-        )
-        return result
+    async def _with_subscriptions(self, rows: Sequence[Row]) -> list[Chat]:
+        if not rows:
+            return []
+        tags = await subscriptions(self.db, [row["id"] for row in rows])
+        return [chat_from_row(row, tags.get(row["id"], [])) for row in rows]
 
     # -- runs --------------------------------------------------------------------------
 
@@ -209,49 +155,42 @@ class DigestRepo:
         """
         now = _now()
         host, pid = this_process()
-        async with self.db.write() as conn:
-            async with conn.execute(
+        async with self.db.transaction() as tx:
+            d = tx.dialect
+            open_runs = await tx.fetch(
                 "SELECT id, planner, started_at FROM digest_runs WHERE planned_at IS NULL"
-            ) as cur:
-                open_runs = list(await cur.fetchall())
+            )
             abandoned = [
                 run_id
                 for run_id, planner, started in open_runs
                 if started < now - ABANDONED_AFTER_SECONDS or _gone(planner)
             ]
-            await conn.executemany(
-                "UPDATE digest_runs SET planned_at = ? WHERE id = ?",
-                [(now, run_id) for run_id in abandoned],
-            )
-            await finish_runs(conn, abandoned)
-            async with conn.execute(
-                "INSERT INTO digest_runs (due_at, started_at, planner) VALUES (?, ?, ?) "
-                "RETURNING id",
-                (_unix(due_at), now, f"{host}:{pid}"),
-            ) as cur:
-                row = await cur.fetchone()
-        assert row is not None
-        return int(row[0])
+            if abandoned:
+                # Two planners starting together may both see a run abandoned: one closes it.
+                closed = await tx.fetch(
+                    f"UPDATE digest_runs SET planned_at = $1 WHERE id {d.any(2)} "
+                    "AND planned_at IS NULL RETURNING id",
+                    now,
+                    d.array(abandoned),
+                )
+                await finish_runs(tx, [row[0] for row in closed])
+            run_id = await tx.fetchval(_START, _unix(due_at), now, f"{host}:{pid}")
+        return int(run_id)
 
     async def finish_planning(self, run_id: int) -> DigestRun | None:
         """Mark the run fully planned; returns it if that also finished it (nothing to send)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE digest_runs SET planned_at = ? WHERE id = ?", (_now(), run_id)
-            )
-            finished = await finish_runs(conn, [run_id])
+        async with self.db.transaction() as tx:
+            sql = "UPDATE digest_runs SET planned_at = $1 WHERE id = $2"
+            await tx.execute(sql, _now(), run_id)
+            finished = await finish_runs(tx, [run_id])
         return finished[0] if finished else None
 
     async def run(self, run_id: int) -> DigestRun | None:
-        async with self.db.conn.execute(
-            f"SELECT {RUN_COLUMNS} FROM digest_runs WHERE id = ?", (run_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        sql = f"SELECT {RUN_COLUMNS} FROM digest_runs WHERE id = $1"
+        row = await self.db.fetchrow(sql, run_id)
         return run_from_row(row) if row is not None else None
 
     async def recent_runs(self, limit: int = 10) -> list[DigestRun]:
         """The newest runs first, for /stats."""
-        async with self.db.conn.execute(
-            f"SELECT {RUN_COLUMNS} FROM digest_runs ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cur:
-            return [run_from_row(row) for row in await cur.fetchall()]
+        sql = f"SELECT {RUN_COLUMNS} FROM digest_runs ORDER BY id DESC LIMIT $1"
+        return [run_from_row(row) for row in await self.db.fetch(sql, limit)]

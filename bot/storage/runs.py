@@ -1,21 +1,24 @@
-"""Digest runs: one row per planning pass and its delivery, for the logs and /stats."""
+"""Digest runs: one row per planning pass and its delivery, for the logs and /stats.
+
+The digest and outbox repositories both write a run's counters and close it. Every
+transaction that closes outbox rows of a run also updates its counters, locking the run's
+row first (where rows can be locked), so whichever of two such transactions comes second
+waits and then sees the first one's rows: a run is never left unfinished by two checks
+that each saw the other's work undone.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
 import time as _time
-from collections.abc import Sequence
-from datetime import UTC, datetime
-
-import aiosqlite
+from collections.abc import Collection
 
 from bot.storage.records import DigestRun
+from bot.storage.rows import RUN_COLUMNS, run_from_row
+from bot.storage.sql import Database
 
-RUN_COLUMNS = (
-    "id, due_at, started_at, planned_at, finished_at, chats_due, digests, messages, sent, "
-    "retried, failed, dropped, deactivated"
-)
+OPEN = "status IN ('pending', 'sending')"  # as the partial indexes name it, for SQLite
 
 
 def this_process() -> tuple[str, int]:
@@ -24,7 +27,7 @@ def this_process() -> tuple[str, int]:
 
 
 def process_gone(host: str, pid: int) -> bool:
-    """True if ``pid`` is no longer running on this host (SQLite is always one host).
+    """True if ``pid`` is no longer running on this host.
 
     A process on another host, or this very process, is never taken for gone.
     """
@@ -39,41 +42,28 @@ def process_gone(host: str, pid: int) -> bool:
     return False
 
 
-def _datetime(value: int | None) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if value is not None else None
+async def lock_runs(db: Database, run_ids: Collection[int]) -> None:
+    """Lock runs' rows, in id order (so two lockers never wait on each other)."""
+    d = db.dialect
+    if run_ids and d.for_update:
+        await db.fetch(
+            f"SELECT 1 FROM digest_runs WHERE id {d.any(1)} ORDER BY id{d.for_update}",
+            d.array(sorted(run_ids)),
+        )
 
 
-def run_from_row(row: aiosqlite.Row) -> DigestRun:
-    return DigestRun(
-        id=row["id"],
-        due_at=datetime.fromtimestamp(row["due_at"], UTC),
-        started_at=datetime.fromtimestamp(row["started_at"], UTC),
-        planned_at=_datetime(row["planned_at"]),
-        finished_at=_datetime(row["finished_at"]),
-        chats_due=row["chats_due"],
-        digests=row["digests"],
-        messages=row["messages"],
-        sent=row["sent"],
-        retried=row["retried"],
-        failed=row["failed"],
-        dropped=row["dropped"],
-        deactivated=row["deactivated"],
+async def finish_runs(db: Database, run_ids: Collection[int]) -> list[DigestRun]:
+    """Inside a transaction: set ``finished_at`` on the runs with no open message left."""
+    if not run_ids:
+        return []
+    await lock_runs(db, run_ids)
+    d = db.dialect
+    # A statement of its own, after the lock: it reads what the lock waited for.
+    rows = await db.fetch(
+        f"UPDATE digest_runs AS r SET finished_at = $1 WHERE id {d.any(2)} "
+        "AND finished_at IS NULL AND planned_at IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM outbox WHERE run_id = r.id AND {OPEN}) RETURNING {RUN_COLUMNS}",
+        int(_time.time()),
+        d.array(sorted(run_ids)),
     )
-
-
-async def finish_runs(conn: aiosqlite.Connection, run_ids: Sequence[int]) -> list[DigestRun]:
-    """Inside a write transaction: set ``finished_at`` on the runs with no open message left."""
-    finished: list[DigestRun] = []
-    now = int(_time.time())
-    for run_id in run_ids:
-        async with conn.execute(
-            "UPDATE digest_runs SET finished_at = ? WHERE id = ? AND finished_at IS NULL "
-            "AND planned_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox "
-            "WHERE run_id = ? AND status IN ('pending', 'sending')) "
-            f"RETURNING {RUN_COLUMNS}",
-            (now, run_id, run_id),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is not None:
-            finished.append(run_from_row(row))
-    return finished
+    return sorted((run_from_row(row) for row in rows), key=lambda run: run.id)

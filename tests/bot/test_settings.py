@@ -13,8 +13,7 @@ from tests.botapi.html import parse_html
 
 
 async def _force_next_digest(store: Storage) -> None:
-    async with store.db.write() as conn:
-        await conn.execute("UPDATE chats SET next_digest_at = 99 WHERE id = ?", (USER_ID,))
+    await store.db.execute("UPDATE chats SET next_digest_at = 99 WHERE id = $1", USER_ID)
 
 
 async def _next_digest(store: Storage) -> object:

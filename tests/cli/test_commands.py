@@ -90,9 +90,10 @@ def test_dry_run_stores_nothing(db: Path) -> None:
     done = svodka("ingest", "--dry-run", "--json", str(EXAMPLE), db=db)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 1
+    assert not db.exists()  # not even an empty database
     tags = svodka("tags", db=db)
-    assert tags.returncode == 0, tags.stderr
-    assert tags.stdout.strip() == ""
+    assert (tags.returncode, tags.stdout) == (1, "")
+    assert tags.stderr == f"svodka: {db}: no such database file\n"
 
 
 def test_ingest_reads_standard_input(db: Path) -> None:

@@ -6,7 +6,7 @@ when no server is reachable); ``sqlite_storage`` is for tests that reach SQLite 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,7 @@ from bot.app import create_bot
 from bot.config import Settings, load_settings
 from bot.models import Chat
 from bot.storage import SqliteStorage, Storage, open_url
-from bot.storage.postgres import PostgresStorage
-from bot.storage.records import OutboxMessage, PlannedDigest, Unscheduled
+from bot.storage.records import ClaimResult, OutboxMessage, PlannedDigest, Unscheduled
 from tests.botapi import DEFAULT_TOKEN, BotAPIServer, RateLimits
 
 
@@ -77,6 +76,22 @@ async def add_chats(storage: Storage, server: BotAPIServer, chats: dict[int, str
         await storage.chats.upsert(chat_id, type=kind)
 
 
+Builder = Callable[[list[Chat]], Awaitable[list[PlannedDigest]]]
+
+
+async def claim(
+    storage: Storage, now: datetime, limit: int, run_id: int, build: Builder
+) -> ClaimResult:
+    """One claiming transaction as the planner makes it: claim, build, enqueue, move on."""
+    async with storage.transaction() as tx:
+        chats = await tx.digests.claim_due(now, limit)
+        planned = await build(chats)
+        result = await tx.outbox.enqueue(planned, run_id)
+        result.chats = len(chats)
+        await tx.digests.advance(planned, run_id, result)
+    return result
+
+
 async def enqueue_run(storage: Storage, texts: Mapping[int, Sequence[str]]) -> int:
     """A digest run with the given messages per chat, claimed as the planner claims."""
     now = datetime.now(UTC)
@@ -97,18 +112,15 @@ async def enqueue_run(storage: Storage, texts: Mapping[int, Sequence[str]]) -> i
             for chat in chats
         ]
 
-    await storage.digests.claim_due(now, len(texts) + 1, run_id, build)
+    await claim(storage, now, len(texts) + 1, run_id, build)
     await storage.digests.finish_planning(run_id)
     return run_id
 
 
 async def query(storage: Storage, sql: str, *args: Any) -> list[dict[str, Any]]:
     """Rows of a query written for both backends (placeholders ``$1``, ``$2`` …)."""
-    if isinstance(storage, PostgresStorage):
-        return [dict(row) for row in await storage.db.fetch(sql, *args)]
-    assert isinstance(storage, SqliteStorage)
-    async with storage.db.conn.execute(sql.replace("$", "?"), args) as cur:
-        return [dict(row) for row in await cur.fetchall()]
+    rows = await storage.db.fetch(sql, *args)
+    return [dict(zip(row.keys(), row, strict=True)) for row in rows]
 
 
 async def outbox_rows(storage: Storage) -> list[dict[str, Any]]:

@@ -88,10 +88,9 @@ async def test_digest_sends_whats_new_now_and_keeps_the_daily_schedule(running: 
     chat = await running.storage.chats.get(USER)
     assert chat is not None
     scheduled = datetime(2030, 3, 2, 4, 0, tzinfo=UTC)
-    async with running.storage.db.write() as conn:
-        await conn.execute(
-            "UPDATE chats SET next_digest_at = ? WHERE id = ?", (int(scheduled.timestamp()), USER)
-        )
+    await running.storage.db.execute(
+        "UPDATE chats SET next_digest_at = $1 WHERE id = $2", int(scheduled.timestamp()), USER
+    )
 
     [text] = await say(running, "/digest")
     assert "Спортивная новость 1" in text

@@ -14,12 +14,22 @@ import asyncpg
 
 from bot.models import Chat
 from bot.storage import Storage, open_url
+from bot.storage.outbox import INSERT_LOCK, LEASE_LOCK
 from bot.storage.postgres import PostgresStorage
-from bot.storage.postgres.digests import OUTBOX_INSERT_LOCK
-from bot.storage.postgres.outbox import LEASE_LOCK
 from bot.storage.records import OutboxMessage, Outcomes, PlannedDigest
 from bot.storage.runs import process_gone, this_process
-from tests.digest.conftest import enqueue_run, outbox_rows, query
+from tests.digest.conftest import Builder, enqueue_run, outbox_rows, query
+
+
+async def claim_chat(storage: Storage, chat_id: int, build: Builder) -> None:
+    """``/digest``'s transaction: claim the chat, enqueue its digest, move it on."""
+    async with storage.transaction() as tx:
+        chat = await tx.digests.claim_chat(chat_id)
+        assert chat is not None
+        planned = await build([chat])
+        result = await tx.outbox.enqueue(planned, None)
+        await tx.digests.advance(planned, None, result)
+
 
 TTL = 30.0
 
@@ -138,9 +148,7 @@ async def test_outbox_rows_become_visible_in_id_order(pg_url: str) -> None:
         await storage.chats.upsert(2)
         transaction = other.transaction()
         await transaction.start()
-        await other.execute(
-            "SELECT pg_advisory_xact_lock($1)", storage.db.lock_key(OUTBOX_INSERT_LOCK)
-        )
+        await other.execute("SELECT pg_advisory_xact_lock($1)", storage.db.lock_key(INSERT_LOCK))
         early = await other.fetchval(
             "INSERT INTO outbox (chat_id, text, created_at) VALUES (1, 'first', 0) RETURNING id"
         )
@@ -148,7 +156,7 @@ async def test_outbox_rows_become_visible_in_id_order(pg_url: str) -> None:
         async def build(chats: list[Chat]) -> list[PlannedDigest]:
             return [PlannedDigest(c.id, [OutboxMessage("second")], 0) for c in chats]
 
-        later = asyncio.create_task(storage.digests.claim_chat(2, build))
+        later = asyncio.create_task(claim_chat(storage, 2, build))
         await asyncio.sleep(0.5)
         assert not later.done()  # its ids would be higher: it may not commit first
         assert await storage.outbox.load_pending(0, 10) == []

@@ -19,9 +19,8 @@ from bot.i18n import translator
 from bot.models import Article, Chat, Tag
 from bot.render import html_len
 from bot.storage import Storage, open_url
-from bot.storage.digests import Builder
 from bot.storage.records import OutboxMessage, PlannedDigest
-from tests.digest.conftest import make_settings, outbox_rows
+from tests.digest.conftest import Builder, claim, make_settings, outbox_rows
 
 POLITICS = Tag("политика", "Политика")
 ELECTIONS = Tag("выборы_2026", "Выборы-2026")
@@ -346,13 +345,11 @@ async def test_a_second_planner_passes_over_the_chats_the_first_is_building(
             return build
 
         runs = [await first.digests.start_run(now), await second.digests.start_run(now)]
-        slow = asyncio.create_task(
-            first.digests.claim_due(now, 4, runs[0], builder("first", wait=True))
-        )
+        slow = asyncio.create_task(claim(first, now, 4, runs[0], builder("first", wait=True)))
         await asyncio.wait_for(building.wait(), 10)
         # The first still holds chats 1-4: the second takes the rest without waiting.
         quick = await asyncio.wait_for(
-            second.digests.claim_due(now, 100, runs[1], builder("second", wait=False)), 10
+            claim(second, now, 100, runs[1], builder("second", wait=False)), 10
         )
         go_on.set()
         await slow

@@ -7,8 +7,9 @@ from datetime import time
 
 import pytest
 
+from bot.errors import IntegrityError
 from bot.models import Tag
-from bot.storage import DATABASE_ERRORS, Storage
+from bot.storage import Storage
 
 
 @pytest.fixture
@@ -18,8 +19,7 @@ def store(any_storage: Storage) -> Storage:
 
 async def run_sql(store: Storage, sql: str) -> None:
     """State no repository method sets; SQL without parameters reads the same on both."""
-    async with store.db.write() as conn:  # type: ignore[attr-defined]
-        await conn.execute(sql)
+    await store.db.execute(sql)
 
 
 POLITICS = Tag(key="политика", display="Политика")
@@ -186,7 +186,7 @@ async def test_settings_of_an_unknown_chat_change_nothing(store: Storage) -> Non
 
 
 async def test_subscribing_needs_the_chat_to_exist(store: Storage) -> None:
-    with pytest.raises(DATABASE_ERRORS):
+    with pytest.raises(IntegrityError):
         await store.chats.subscribe(7, [POLITICS])
     assert await store.chats.subscriptions(7) == []
 
@@ -267,10 +267,7 @@ async def test_a_supergroup_seen_during_migration_is_merged_into(store: Storage)
         pytest.skip("SQLite serialises writers: no chat can appear while a migration runs")
     await store.chats.upsert(-1, type="group")
     await store.chats.subscribe(-1, [POLITICS])
-    pool = store.db.pool  # type: ignore[attr-defined]
-    async with pool.acquire() as other:
-        tx = other.transaction()
-        await tx.start()
+    async with store.db.transaction() as other:
         await other.execute(
             "INSERT INTO chats (id, type, title, created_at, updated_at) "
             "VALUES (-1001, 'supergroup', 'S', 0, 0)"
@@ -278,7 +275,7 @@ async def test_a_supergroup_seen_during_migration_is_merged_into(store: Storage)
         migration = asyncio.create_task(store.chats.migrate(-1, -1001))
         # Wait until the move of the row stands behind the uncommitted supergroup.
         for _ in range(500):
-            waiting = await pool.fetchval(
+            waiting = await store.db.fetchval(
                 "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                 "AND query LIKE 'UPDATE chats SET id = %'"
             )
@@ -286,7 +283,6 @@ async def test_a_supergroup_seen_during_migration_is_merged_into(store: Storage)
                 break
             await asyncio.sleep(0.01)
         assert waiting
-        await tx.commit()
     assert await migration
     chat = await store.chats.get(-1001, with_subscriptions=True)
     assert chat is not None

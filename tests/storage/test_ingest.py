@@ -190,10 +190,7 @@ REPAIR = {
 
 async def execute(storage: Storage, statements: list[str]) -> None:
     for sql in statements:
-        if storage.backend == "sqlite":
-            await storage.db.conn.execute(sql)  # type: ignore[attr-defined]
-        else:
-            await storage.db.execute(sql)  # type: ignore[attr-defined]
+        await storage.db.execute(sql)
 
 
 async def test_a_row_the_database_refuses_is_skipped_and_the_batch_kept(

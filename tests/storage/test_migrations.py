@@ -16,12 +16,18 @@ import pytest
 
 from bot.errors import StorageError
 from bot.storage import open_url
-from bot.storage.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from bot.storage.postgres.migrations import MIGRATIONS as PG_MIGRATIONS
+from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from tests.storage.factory import article
 
 CHAT_ROW = "INSERT INTO chats (id, type, created_at, updated_at) VALUES (77, 'private', 1, 1)"
 FEED_ROW = "INSERT INTO feeds (url, created_at) VALUES ('https://vecher.example.ru/rss', 1)"
+# An article as an older release stored it: its search index entry is the release's own.
+ARTICLE_ROW = (
+    "INSERT INTO articles (id, dedup_key, content_hash, title, published, lead, brief, body, "
+    "ingested_at) VALUES (5, {key}, {key}, 'Маслихат принял бюджет', 0, 'Лид.', 'Лид.', "
+    "'Депутаты городского маслихата приняли бюджет.', 1)"
+)
 
 
 def _sqlite_at(path: Path, version: int) -> None:
@@ -31,6 +37,7 @@ def _sqlite_at(path: Path, version: int) -> None:
         if version:
             conn.execute(CHAT_ROW)
             conn.execute(FEED_ROW)
+            conn.execute(ARTICLE_ROW.format(key="X'05'"))
         conn.execute(f"PRAGMA user_version = {version}")
 
 
@@ -48,6 +55,7 @@ async def _pg_at(url: str, version: int) -> None:
         if version:
             await conn.execute(CHAT_ROW)
             await conn.execute(FEED_ROW)
+            await conn.execute(ARTICLE_ROW.format(key="decode('05', 'hex')"))
     finally:
         await conn.close()
 
@@ -81,9 +89,12 @@ async def test_each_earlier_version_opens_at_the_newest_with_its_rows(
             feed = await storage.feeds.find("https://vecher.example.ru/rss")
             assert feed is not None
             assert not feed.paused
+            # The index was rebuilt with today's words: the old article is found.
+            found = await storage.articles.search("депутатов маслихата")
+            assert [a.id for a in found.articles] == [5]
         # The migrated database works: an article goes in and comes back out.
         await storage.articles.upsert_many([article("Выборы в маслихат")])
-        page = await storage.articles.latest()
+        page = await storage.articles.latest(limit=1)
         assert [a.title for a in page.articles] == ["Выборы в маслихат"]
     finally:
         await storage.close()

@@ -1,56 +1,69 @@
 """The PostgreSQL backend (asyncpg), chosen by ``DATABASE_URL=postgresql://…``.
 
-Same repositories, same behaviour as SQLite (see :mod:`bot.storage.interface`), for a bot
-that outgrows one process: several instances share the database, and instance locks are
-advisory locks, so exactly one of them runs the digest sender and the feed poller.
+The same repositories as SQLite, for a bot that outgrows one process: several instances
+share the database, claims lock rows, and instance locks are advisory locks, so exactly
+one of them runs the digest sender and the feed poller. Migrations are tracked in
+``svodka_schema`` and applied once however many instances start together.
 """
 
 from __future__ import annotations
 
-from bot.storage.interface import InstanceLock, Storage
-from bot.storage.postgres.articles import PgArticleRepo
-from bot.storage.postgres.chats import PgChatRepo
-from bot.storage.postgres.db import PgDatabase
-from bot.storage.postgres.digests import PgDigestRepo
-from bot.storage.postgres.feeds import PgFeedRepo
-from bot.storage.postgres.locks import AdvisoryLock
-from bot.storage.postgres.outbox import LEASE_LOCK, PgOutboxRepo
+import logging
+
+from bot.config import redact_url
+from bot.errors import StorageError
+from bot.storage.postgres.driver import PostgresDatabase, connect, storage_error
+from bot.storage.postgres.migrations import MIGRATIONS
+from bot.storage.store import Storage
+
+logger = logging.getLogger(__name__)
+
+_MIGRATION_LOCK = "schema-migration"
 
 
 class PostgresStorage(Storage):
     """The repositories over one PostgreSQL database (its schema on the search path)."""
 
-    backend = "postgresql"
-
-    def __init__(self, db: PgDatabase) -> None:
-        self.db = db
-        self.articles = PgArticleRepo(db)
-        self.chats = PgChatRepo(db)
-        self.feeds = PgFeedRepo(db)
-        self.digests = PgDigestRepo(db)
-        self._locks: dict[str, AdvisoryLock] = {}
-        # The delivery lease is an instance lock too: closing the storage frees it.
-        self.outbox = PgOutboxRepo(db, self.lock(LEASE_LOCK))
+    db: PostgresDatabase
 
     @classmethod
     async def open(cls, url: str) -> PostgresStorage:
-        return cls(await PgDatabase.open(url))
+        """Connect and migrate to the newest schema; a failure is one StorageError."""
+        where = redact_url(url)
+        pool = await connect(url, where)
+        try:
+            try:
+                schema = str(await pool.fetchval("SELECT current_schema()"))
+            except Exception as exc:  # the driver's own types, mapped at once
+                raise storage_error(exc, where) from exc
+            db = PostgresDatabase(pool, url, where, schema)
+            await _migrate(db)
+            storage = cls(db)
+            await storage.articles.check_search_index()
+        except BaseException:
+            await pool.close()
+            raise
+        return storage
 
-    async def close(self) -> None:
-        for lock in self._locks.values():
-            await lock.release()
-        await self.db.close()
 
-    async def ping(self) -> None:
-        await self.db.fetchval("SELECT 1")
+async def _migrate(db: PostgresDatabase) -> None:
+    """Apply the migrations not yet applied; instances starting together take turns."""
+    async with db.transaction() as tx:
+        await tx.serialize(_MIGRATION_LOCK)
+        await tx.execute(
+            "CREATE TABLE IF NOT EXISTS svodka_schema ("
+            "version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        current = int(await tx.fetchval("SELECT COALESCE(MAX(version), 0) FROM svodka_schema"))
+        if current > len(MIGRATIONS):
+            raise StorageError(
+                f"{db.where}: schema version {current} is newer than this program knows "
+                f"({len(MIGRATIONS)}); upgrade Svodka"
+            )
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            logger.info("migrating %s to schema version %d", db.where, version)
+            await tx.execute(script)
+            await tx.execute("INSERT INTO svodka_schema (version) VALUES ($1)", version)
 
-    async def schema_version(self) -> int:
-        return await self.db.schema_version()
 
-    def lock(self, name: str) -> InstanceLock:
-        if name not in self._locks:
-            self._locks[name] = AdvisoryLock(self.db, name)
-        return self._locks[name]
-
-
-__all__ = ["PgDatabase", "PostgresStorage"]
+__all__ = ["PostgresDatabase", "PostgresStorage"]

@@ -11,34 +11,40 @@ import asyncio
 
 import asyncpg
 
-from bot.storage.postgres.db import PgDatabase
+from bot.errors import StorageUnavailable
 
 _PROBE_TIMEOUT = 5.0
 
 
 class AdvisoryLock:
-    """:class:`bot.storage.interface.InstanceLock` over ``pg_try_advisory_lock``.
+    """:class:`bot.storage.sql.InstanceLock` over ``pg_try_advisory_lock``.
 
     The connection stays open between tries, so a waiting instance asks every few seconds
     without reconnecting each time.
     """
 
-    def __init__(self, db: PgDatabase, name: str) -> None:
+    def __init__(self, url: str, where: str, key: int, name: str) -> None:
         self.name = name
-        self.key = db.lock_key(name)
-        self._url = db.url
+        self.key = key
+        self._url = url
+        self._where = where
         self._conn: asyncpg.Connection | None = None
         self._held = False
 
     async def acquire(self) -> bool:
         if self._held:
             return await self.held()
-        if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self._url)
         try:
+            if self._conn is None or self._conn.is_closed():
+                self._conn = await asyncpg.connect(self._url)
             self._held = bool(
                 await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key)
             )
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+            self._drop()
+            raise StorageUnavailable(
+                f"{self._where}: cannot take lock {self.name}: {exc}"
+            ) from exc
         except BaseException:
             self._drop()
             raise

@@ -1,10 +1,10 @@
 """Append-only list of PostgreSQL schema migrations; ``svodka_schema.version`` counts them.
 
-The tables mirror the SQLite schema (:mod:`bot.storage.migrations`) column for column, so
-``python -m bot db copy`` moves rows as they are: times are integer Unix seconds in UTC,
-booleans 0/1 and tag lists JSON text. What differs is what PostgreSQL does better itself:
-full-text search is a ``tsvector`` column in the ``russian`` configuration with a GIN
-index, and ids come from identity sequences.
+The tables mirror the SQLite schema (:mod:`bot.storage.sqlite.migrations`) column for
+column, so ``python -m bot db copy`` moves rows as they are: times are integer Unix seconds
+in UTC, booleans 0/1 and tag lists JSON text. What differs: ids come from identity
+sequences, and search is a ``tsvector`` column of the articles with a GIN index (see
+:mod:`bot.storage.postgres.dialect`) instead of an FTS5 table.
 
 Never edit a migration that has been released: add a new one at the end.
 """
@@ -171,4 +171,16 @@ CREATE INDEX feeds_due ON feeds (next_poll_at) WHERE paused = 0;
 # A feed removed in Telegram stays as a row (see bot.storage.migrations.V2_FEEDS_REMOVED).
 V2_FEEDS_REMOVED = "ALTER TABLE feeds ADD COLUMN removed_at BIGINT;"
 
-MIGRATIONS: list[str] = [V1, V2_FEEDS_REMOVED]
+# The search vector holds the words Python computes, as SQLite's index does, not PostgreSQL's
+# own 'russian' stems: a plain column, filled by the rebuild that the missing meta
+# 'search_scheme' starts (see bot.storage.writer.ensure_search_index).
+V3_SEARCH_WORDS = """
+ALTER TABLE articles DROP COLUMN search;
+ALTER TABLE articles ADD COLUMN search TSVECTOR;
+ALTER TABLE articles ALTER COLUMN search SET STORAGE MAIN;
+CREATE INDEX articles_search ON articles USING GIN (search);
+DELETE FROM meta WHERE key = 'search_scheme';
+"""
+
+# Released: never edit an entry, add new ones at the end.
+MIGRATIONS: list[str] = [V1, V2_FEEDS_REMOVED, V3_SEARCH_WORDS]

@@ -1,6 +1,8 @@
-"""How an article becomes a row and back: dedup keys, hashes, cursors and search rowids.
+"""How records become rows and back: articles (dedup keys, hashes, cursors, search rowids),
+chats, feeds and digest runs.
 
-Kept apart from the repository so the encodings are defined, and tested, in one place.
+Kept apart from the repositories so the encodings are defined, and tested, in one place.
+Times are stored as integer Unix seconds in UTC, booleans as 0/1, lists as JSON text.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from bot.errors import StorageError, UserInputError
-from bot.models import Article
+from bot.models import Article, Chat, Tag
+from bot.storage.records import DigestRun, Feed
+from bot.storage.sql import Row
 from bot.text.stem import index_words, tokens
 from bot.text.tags import tag_display, tag_key
 
@@ -53,6 +57,10 @@ def to_seconds(moment: datetime) -> int:
 
 def from_seconds(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+def maybe_seconds(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
 def normalise_url(url: str | None) -> str | None:
@@ -195,8 +203,28 @@ def fill_words(items: Sequence[Prepared]) -> None:
         item.words = search_words(article.title.strip(), "\n\n".join(article.body), article.lead)
 
 
+ARTICLE_WRITE_COLUMNS = (
+    "id",
+    "dedup_key",
+    "content_hash",
+    "source_hash",
+    "url",
+    "title",
+    "published",
+    "date_only",
+    "rubric",
+    "tags",
+    "lead",
+    "brief",
+    "body",
+    "author",
+    "source",
+    "ingested_at",
+)
+
+
 def article_values(item: Prepared, now: int) -> tuple[Any, ...]:
-    """Values for the articles table, in :data:`INSERT_ARTICLE` order."""
+    """Values for the articles table, in :data:`ARTICLE_WRITE_COLUMNS` order."""
     article = item.article
     return (
         item.id,
@@ -218,23 +246,17 @@ def article_values(item: Prepared, now: int) -> tuple[Any, ...]:
     )
 
 
-INSERT_ARTICLE = (
-    "INSERT INTO articles (id, dedup_key, content_hash, source_hash, url, title, published, "
-    "date_only, rubric, tags, lead, brief, body, author, source, ingested_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-UPDATE_ARTICLE = (
-    "UPDATE articles SET dedup_key = ?, content_hash = ?, source_hash = ?, url = ?, title = ?, "
-    "published = ?, date_only = ?, rubric = ?, tags = ?, lead = ?, brief = ?, body = ?, "
-    "author = ?, source = ? WHERE id = ?"
-)
+def update_sql(extra: Sequence[str]) -> str:
+    """UPDATE of a changed article (and ``extra`` columns): its values from
+    :func:`update_values`; ingested_at keeps the first ingest time."""
+    names = [*ARTICLE_WRITE_COLUMNS[1:15], *extra]
+    sets = ", ".join(f"{name} = ${n}" for n, name in enumerate(names, start=1))
+    return f"UPDATE articles SET {sets} WHERE id = ${len(names) + 1}"
 
 
-def update_values(item: Prepared) -> tuple[Any, ...]:
-    """Values for :data:`UPDATE_ARTICLE`; ingested_at keeps the first ingest time."""
+def update_values(item: Prepared, extra: Sequence[Any]) -> tuple[Any, ...]:
     values = article_values(item, 0)
-    return (*values[1:15], item.id)
+    return (*values[1:15], *extra, item.id)
 
 
 def number(new: Sequence[Prepared], first: int) -> None:
@@ -245,7 +267,7 @@ def number(new: Sequence[Prepared], first: int) -> None:
         item.id = first + offset
 
 
-def article_from_row(row: Sequence[Any]) -> Article:
+def article_from_row(row: Row) -> Article:
     """An :class:`Article` from a row selected with :data:`ARTICLE_COLUMNS`."""
     body = row[9]
     return Article(
@@ -263,3 +285,63 @@ def article_from_row(row: Sequence[Any]) -> Article:
         source=row[11],
         ingested_at=from_seconds(row[12]),
     )
+
+
+CHAT_COLUMNS = (
+    "id, type, title, language, timezone, digest_time, paused, active, next_digest_at, "
+    "digest_cursor"
+)
+
+
+def chat_from_row(row: Row, subscriptions: list[Tag] | None = None) -> Chat:
+    """A ``Chat`` from a row of :data:`CHAT_COLUMNS`."""
+    digest_time = None
+    if row["digest_time"]:
+        hours, _, minutes = row["digest_time"].partition(":")
+        digest_time = time(int(hours), int(minutes))
+    return Chat(
+        id=row["id"],
+        type=row["type"],
+        title=row["title"],
+        language=row["language"],
+        timezone=row["timezone"],
+        digest_time=digest_time,
+        paused=bool(row["paused"]),
+        active=bool(row["active"]),
+        next_digest_at=maybe_seconds(row["next_digest_at"]),
+        digest_cursor=row["digest_cursor"],
+        subscriptions=subscriptions or [],
+    )
+
+
+FEED_COLUMNS = (
+    "id, url, title, rubric, tags, paused, interval_s, ttl_s, etag, last_modified, "
+    "next_poll_at, last_polled_at, last_ok_at, last_error, error_count, items_ingested, "
+    "created_at"
+)
+
+
+def feed_from_row(row: Row) -> Feed:
+    """A ``Feed`` from a row of :data:`FEED_COLUMNS` (the dataclass's field order)."""
+    values = list(row)
+    values[4] = tuple(json.loads(values[4] or "[]"))
+    values[5] = bool(values[5])
+    return Feed(*values)
+
+
+def tags_json(tags: Sequence[str]) -> str:
+    """Tags as stored: JSON text, Cyrillic kept readable."""
+    return json.dumps(list(tags), ensure_ascii=False)
+
+
+RUN_COLUMNS = (
+    "id, due_at, started_at, planned_at, finished_at, chats_due, digests, messages, sent, "
+    "retried, failed, dropped, deactivated"
+)
+
+
+def run_from_row(row: Row) -> DigestRun:
+    """A ``DigestRun`` from a row of :data:`RUN_COLUMNS` (the dataclass's field order)."""
+    v = list(row)
+    due, started, planned, finished = from_seconds(v[1]), from_seconds(v[2]), v[3], v[4]
+    return DigestRun(v[0], due, started, maybe_seconds(planned), maybe_seconds(finished), *v[5:])

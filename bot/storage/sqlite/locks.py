@@ -14,9 +14,11 @@ import fcntl
 import os
 from pathlib import Path
 
+from bot.errors import StorageUnavailable
+
 
 class FileLock:
-    """:class:`bot.storage.interface.InstanceLock` over ``<database>.<name>.lock``."""
+    """:class:`bot.storage.sql.InstanceLock` over ``<database>.<name>.lock``."""
 
     def __init__(self, database: Path, name: str) -> None:
         self.name = name
@@ -30,7 +32,10 @@ class FileLock:
         return await asyncio.to_thread(self._try)
 
     def _try(self) -> bool:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StorageUnavailable(f"{self.path}: cannot open the lock file: {exc}") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
