@@ -184,12 +184,12 @@ class PostgresDatabase:
 
     async def _call(self, method: str, *args: Any, **options: Any) -> Any:
         """A method of the pool or connection, its errors mapped (a connection the pool took
-        back raises as the method is looked up)."""
+        back raises as the method is looked up or called, before anything is awaited)."""
         try:
-            call = getattr(self._target, method)
+            awaitable = getattr(self._target, method)(*args, **options)
         except ERRORS as exc:
             raise storage_error(exc, self.where) from exc
-        return await self._guard(call(*args, **options))
+        return await self._guard(awaitable)
 
     async def _guard(self, awaitable: Awaitable[T]) -> T:
         return await guarded(awaitable, ERRORS, storage_error, self.where)
