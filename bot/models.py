@@ -41,6 +41,9 @@ class Article:
     date_only: bool = True  # the source gave a date without a time of day
     id: int | None = None  # set once stored
     ingested_at: datetime | None = None
+    # The event the article reports, shared by its reprints in other outlets: the id of the
+    # story's first article (an article alone is its own story).
+    story: int | None = None
 
     @property
     def summary(self) -> str:

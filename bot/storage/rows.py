@@ -30,7 +30,7 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 ARTICLE_COLUMNS = (
     "id, url, title, published, date_only, rubric, tags, lead, brief, body, author, source, "
-    "ingested_at"
+    "ingested_at, story"
 )
 
 
@@ -220,6 +220,7 @@ ARTICLE_WRITE_COLUMNS = (
     "author",
     "source",
     "ingested_at",
+    "story",
 )
 
 
@@ -243,6 +244,7 @@ def article_values(item: Prepared, now: int) -> tuple[Any, ...]:
         article.author,
         article.source,
         now,
+        item.article.story or item.id,
     )
 
 
@@ -284,6 +286,7 @@ def article_from_row(row: Row) -> Article:
         author=row[10],
         source=row[11],
         ingested_at=from_seconds(row[12]),
+        story=row[13],
     )
 
 

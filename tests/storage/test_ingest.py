@@ -275,3 +275,15 @@ async def test_concurrent_ingests_of_one_article_store_it_once(repo: ArticleRepo
 async def test_an_empty_batch_is_nothing(repo: ArticleRepo) -> None:
     assert await repo.upsert_many([]) == IngestResult()
     assert await repo.last_ingest_at() is None
+
+
+async def test_a_new_article_is_its_own_story_unless_it_joins_one(any_storage: Storage) -> None:
+    repo = any_storage.articles
+    await repo.upsert_many([article("Первое сообщение о событии")])
+    first = (await repo.latest(limit=1)).articles[0]
+    assert first.story == first.id
+    reprint = replace(article("Перепечатка того же события"), story=first.id)
+    await repo.upsert_many([reprint])
+    second = (await repo.latest(limit=1)).articles[0]
+    assert second.id != first.id
+    assert second.story == first.id

@@ -92,6 +92,8 @@ async def test_each_earlier_version_opens_at_the_newest_with_its_rows(
             # The index was rebuilt with today's words: the old article is found.
             found = await storage.articles.search("депутатов маслихата")
             assert [a.id for a in found.articles] == [5]
+            # An article stored before stories were detected is a story of its own.
+            assert [a.story for a in found.articles] == [5]
         # The migrated database works: an article goes in and comes back out.
         await storage.articles.upsert_many([article("Выборы в маслихат")])
         page = await storage.articles.latest(limit=1)

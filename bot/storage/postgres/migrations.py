@@ -182,5 +182,12 @@ CREATE INDEX articles_search ON articles USING GIN (search);
 DELETE FROM meta WHERE key = 'search_scheme';
 """
 
+# The story an article belongs to (see bot.storage.sqlite.migrations.V4_STORIES).
+V4_STORIES = """
+ALTER TABLE articles ADD COLUMN story BIGINT;
+UPDATE articles SET story = id;
+CREATE INDEX articles_story ON articles (story);
+"""
+
 # Released: never edit an entry, add new ones at the end.
-MIGRATIONS: list[str] = [V1, V2_FEEDS_REMOVED, V3_SEARCH_WORDS]
+MIGRATIONS: list[str] = [V1, V2_FEEDS_REMOVED, V3_SEARCH_WORDS, V4_STORIES]

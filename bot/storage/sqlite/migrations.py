@@ -191,5 +191,22 @@ V2_FEEDS_REMOVED = """
 ALTER TABLE feeds ADD COLUMN removed_at INTEGER;  -- Unix seconds; NULL while in use
 """
 
+# Version 3 moved PostgreSQL's search to the words Python computes, which SQLite's index
+# already held: nothing to do here, and both engines keep the same version numbers.
+V3_SEARCH_WORDS = "SELECT 1;"
+
+V4_STORIES = """
+-- The story an article belongs to (the event it reports, shared by its reprints): the id of
+-- the story's first article. An article stored before stories were detected is its own.
+ALTER TABLE articles ADD COLUMN story INTEGER;
+UPDATE articles SET story = id;
+CREATE INDEX articles_story ON articles (story);
+"""
+
 # Released: never edit an entry, add new ones at the end.
-MIGRATIONS: list[str] = [V1_BASE + V1_DELIVERY + V1_FEEDS, V2_FEEDS_REMOVED]
+MIGRATIONS: list[str] = [
+    V1_BASE + V1_DELIVERY + V1_FEEDS,
+    V2_FEEDS_REMOVED,
+    V3_SEARCH_WORDS,
+    V4_STORIES,
+]
