@@ -22,7 +22,7 @@ from wordfreq import zipf_frequency
 if TYPE_CHECKING:
     import pymorphy3
 
-__all__ = ["Word", "lemma", "tokens", "word"]
+__all__ = ["Word", "first_tokens", "lemma", "tokens", "word"]
 
 # Numbers with their decimal part ("2,5"), and words with inner hyphens ("Матвеево-Курганский").
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -68,6 +68,16 @@ _STEMMER = Stemmer.Stemmer("russian")
 def tokens(text: str) -> list[str]:
     """Words and numbers of ``text`` in order, as written."""
     return _TOKEN.findall(text)
+
+
+def first_tokens(text: str, count: int) -> list[str]:
+    """The first ``count`` tokens of ``text``, without reading the rest of it."""
+    found: list[str] = []
+    for match in _TOKEN.finditer(text):
+        found.append(match[0])
+        if len(found) >= count:
+            break
+    return found
 
 
 @lru_cache(maxsize=_CACHE)
