@@ -7,6 +7,7 @@ new one its story, :func:`article_outlet` names the outlet a text credits.
 from bot.stories.features import Features, article_features, features
 from bot.stories.index import DEFAULT_WINDOW, StoryIndex
 from bot.stories.match import THRESHOLD, score
+from bot.stories.outlet import article_outlet, outlet_name, text_outlet
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -14,6 +15,9 @@ __all__ = [
     "Features",
     "StoryIndex",
     "article_features",
+    "article_outlet",
     "features",
+    "outlet_name",
     "score",
+    "text_outlet",
 ]
