@@ -8,7 +8,7 @@ the headline, the set of words of headline plus lead, and the calendar dates the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.stories.words import first_tokens, tokens, word
@@ -40,10 +40,11 @@ class Features:
     headline: dict[str, float]
     text: frozenset[str]
     dates: frozenset[tuple[int, int]] = frozenset()
+    headline_weight: float = field(init=False, compare=False)
 
-    @property
-    def headline_weight(self) -> float:
-        return sum(self.headline.values())
+    def __post_init__(self) -> None:
+        # Summed once: every comparison with a candidate divides by it.
+        object.__setattr__(self, "headline_weight", sum(self.headline.values()))
 
 
 def _dates(headline: str) -> frozenset[tuple[int, int]]:

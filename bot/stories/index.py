@@ -97,32 +97,48 @@ class StoryIndex:
         """The indexed article within the window that best shares the story, if one does."""
         best: _Entry | None = None
         best_rank = (0.0, 0.0)
-        for article_id in self._candidates(features):
-            entry = self._entries[article_id]
+        for entry in self._candidates(features):
             if abs(entry.published - published) > self.window:
                 continue
             self.examined += 1
             found = score(features, entry.features)
+            if found < self.threshold:
+                continue
             # The highest score wins; of equals, the earliest article, whose story is older.
             rank = (found, -entry.published.timestamp())
-            if found >= self.threshold and (best is None or rank > best_rank):
+            if best is None or rank > best_rank:
                 best, best_rank = entry, rank
         return best
 
-    def _candidates(self, features: Features) -> set[int]:
-        """Articles holding at least one word of the headline's probed prefix."""
+    def _candidates(self, features: Features) -> list[_Entry]:
+        """Articles whose headline and lead hold the threshold's share of the new headline.
+
+        The rarest words are looked up until the weight of the rest falls below that share
+        (an article holding none of them cannot reach it), summing weights per article on
+        the way; the rest, the commonest words, are then checked in each article's own words.
+        """
         postings = self._postings
         words = sorted(features.headline.items(), key=lambda item: len(postings.get(item[0], ())))
-        total = sum(weight for _key, weight in words)
-        # Unprobed weight must stay below the threshold's share of the whole.
-        allowed = self.threshold * total
-        remaining = total
-        found: set[int] = set()
+        needed = self.threshold * features.headline_weight
+        remaining = features.headline_weight
+        shares: dict[int, float] = {}
+        probed = 0
         for key, weight in words:
-            if remaining < allowed:
+            if remaining < needed:
                 break
-            found.update(postings.get(key, ()))
+            for article_id in postings.get(key, ()):
+                shares[article_id] = shares.get(article_id, 0.0) + weight
             remaining -= weight
+            probed += 1
+        rest = words[probed:]
+        found = []
+        for article_id, share in shares.items():
+            if share + remaining < needed:
+                continue
+            entry = self._entries[article_id]
+            text = entry.features.text
+            if share + sum(weight for key, weight in rest if key in text) >= needed:
+                found.append(entry)
         return found
 
     def _remove(self, article_id: int) -> None:

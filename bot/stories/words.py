@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 import Stemmer
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_dict, zipf_frequency
 
 if TYPE_CHECKING:
     import pymorphy3
@@ -93,6 +93,18 @@ def lemma(form: str) -> str | None:
     return str(parse.normal_form).replace("ё", "е")
 
 
+def _zipf(form: str) -> float:
+    """wordfreq's Zipf frequency of a lowercase word form; 0 for a word it has not seen.
+
+    Plain words are looked up in wordfreq's own (cached) table: its general ``zipf_frequency``
+    tokenises every word again and costs as much as the lemmatiser.
+    """
+    if form.isalpha():
+        share = get_frequency_dict("ru").get(form, 0.0)
+        return math.log10(share) + 9 if share > 0 else 0.0
+    return zipf_frequency(form, "ru")
+
+
 def _idf(zipf: float) -> float:
     """Inverse document frequency of a word that makes ``10**(zipf-9)`` of all running text."""
     share = 10 ** (zipf - 9)
@@ -110,11 +122,11 @@ def word(token: str) -> Word | None:
     lower = token.lower().replace("ё", "е")
     if lower[0].isdigit():
         key = lower.replace(",", ".")
-        return Word(key, _idf(zipf_frequency(lower, "ru") or _UNKNOWN_ZIPF))
+        return Word(key, _idf(_zipf(lower) or _UNKNOWN_ZIPF))
     base = lemma(lower)
     if base is None or len(base) < 2:
         return None
     with _STEMMER_LOCK:  # Snowball stemmers are not thread-safe
         key = _STEMMER.stemWord(base)
-    zipf = max(zipf_frequency(base, "ru"), zipf_frequency(lower, "ru")) or _UNKNOWN_ZIPF
+    zipf = max(_zipf(base), _zipf(lower)) or _UNKNOWN_ZIPF
     return Word(key, _idf(zipf))

@@ -1,0 +1,168 @@
+"""Story detection at ingest speed: 100,000 generated articles over 30 days.
+
+    .venv/bin/python benchmarks/stories.py [--count 100000] [--days 30] [--window-hours 72]
+
+Events are made of words drawn from wordfreq's Russian list, so word frequencies are those of
+real text: two or three names and a number from the rare end, topical words from the middle,
+filler from the whole list by frequency. Each event is reported by 1 to 6 outlets within six
+hours, each in its own wording: a different subset and order of the event's words in the
+headline, its own filler in the lead. Articles arrive in publication order, as an ingest sees
+them. Printed:
+
+- feature extraction (lemmas, weights, dates) per article, and the rate;
+- assignment (candidate search, scoring, indexing, eviction) per article, and the rate;
+- of that, the time of the candidate search and the candidates scored per article;
+- the articles in the window and the peak memory of the process (ru_maxrss);
+- warming a fresh index with the last window, as a restart does;
+- how well the stories found match the events made (pairwise precision and recall).
+
+Target: well under 1 ms per article for extraction and assignment together, so that the
+whole ingest stays at 1,000 articles/s or more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from math import comb
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from wordfreq import top_n_list  # noqa: E402
+
+from bot.stories import StoryIndex, features  # noqa: E402
+
+START = datetime(2026, 3, 1, tzinfo=UTC)
+VOCABULARY = 50_000
+
+
+class Generated(NamedTuple):
+    event: int
+    published: datetime
+    title: str
+    lead: str
+
+
+class Words:
+    """Russian words by frequency rank, drawn the way text draws them (Zipf's law)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.words = [w for w in top_n_list("ru", VOCABULARY) if w.isalpha() and len(w) > 2]
+        self.cumulative = []
+        total = 0.0
+        for rank in range(1, len(self.words) + 1):
+            total += 1 / rank
+            self.cumulative.append(total)
+
+    def filler(self, count: int) -> list[str]:
+        return self.rng.choices(self.words, cum_weights=self.cumulative, k=count)
+
+    def ranked(self, low: int, high: int, count: int) -> list[str]:
+        return self.rng.sample(self.words[low:high], count)
+
+
+def generate(count: int, days: int, seed: int) -> list[Generated]:
+    """Articles of events spread evenly over ``days``, in publication order."""
+    rng = random.Random(seed)
+    words = Words(rng)
+    span = timedelta(days=days).total_seconds()
+    articles: list[Generated] = []
+    event = 0
+    while len(articles) < count:
+        event += 1
+        names = [name.capitalize() for name in words.ranked(5_000, len(words.words), 3)]
+        topic = words.ranked(300, 15_000, 6)
+        number = str(rng.randint(2, 5000))
+        core = [*names[: rng.randint(2, 3)], *topic, number]
+        happened = START + timedelta(seconds=rng.uniform(0, span))
+        for _ in range(rng.randint(1, 6)):
+            kept = rng.sample(core, max(3, int(len(core) * rng.uniform(0.6, 0.9))))
+            title = " ".join([*kept, *words.filler(rng.randint(1, 3))])
+            lead_words = [*core, *words.filler(rng.randint(30, 60))]
+            rng.shuffle(lead_words)
+            published = happened + timedelta(seconds=rng.uniform(0, 6 * 3600))
+            articles.append(Generated(event, published, title.capitalize(), " ".join(lead_words)))
+    articles = articles[:count]
+    articles.sort(key=lambda article: article.published)
+    return articles
+
+
+def pairwise(found: list[int], truth: list[int]) -> tuple[float, float]:
+    """Pair-counting precision and recall of stories found against events made."""
+    both = sum(comb(n, 2) for n in Counter(zip(found, truth, strict=True)).values())
+    said = sum(comb(n, 2) for n in Counter(found).values())
+    real = sum(comb(n, 2) for n in Counter(truth).values())
+    return both / said if said else 1.0, both / real if real else 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--window-hours", type=float, default=72)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+    window = timedelta(hours=args.window_hours)
+
+    started = time.perf_counter()
+    articles = generate(args.count, args.days, args.seed)
+    events = len({article.event for article in articles})
+    print(f"generated {len(articles):,} articles of {events:,} events "
+          f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+
+    started = time.perf_counter()
+    found = [features(article.title, article.lead) for article in articles]
+    extraction = time.perf_counter() - started
+    per = extraction / len(articles) * 1e6
+    print(f"features:   {per:7.1f} µs/article  {len(articles) / extraction:9,.0f} articles/s "
+          f"(the first sight of each word form included)")  # fmt: skip
+
+    index = StoryIndex(window=window)
+    search = 0.0
+    stories = []
+    started = time.perf_counter()
+    for number, (article, item) in enumerate(zip(articles, found, strict=True), 1):
+        # StoryIndex.assign, with the search timed apart from the indexing
+        began = time.perf_counter()
+        best = index.best_match(article.published, item)
+        search += time.perf_counter() - began
+        story = best.story if best is not None else number
+        index.add(number, article.published, item, story)
+        stories.append(story)
+    assignment = time.perf_counter() - started
+    per = assignment / len(articles) * 1e6
+    print(f"assignment: {per:7.1f} µs/article  {len(articles) / assignment:9,.0f} articles/s")
+    print(f"  of which candidate search {search / len(articles) * 1e6:.1f} µs/article, "
+          f"{index.examined / len(articles):.1f} candidates scored per article")  # fmt: skip
+
+    total = (extraction + assignment) / len(articles)
+    print(f"together:   {total * 1e6:7.1f} µs/article  {1 / total:9,.0f} articles/s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"window: {len(index):,} articles indexed; peak memory {peak:.0f} MB")
+
+    newest = articles[-1].published
+    recent = [(n, a, f) for n, (a, f) in enumerate(zip(articles, found, strict=True), 1)
+              if a.published >= newest - window]  # fmt: skip
+    started = time.perf_counter()
+    warm = StoryIndex(window=window)
+    for number, article, item in recent:
+        warm.add(number, article.published, item, stories[number - 1])
+    print(f"warm-up of {len(recent):,} articles: {time.perf_counter() - started:.2f} s "
+          f"(features already computed)")  # fmt: skip
+
+    precision, recall = pairwise(stories, [article.event for article in articles])
+    print(f"stories found: {len(set(stories)):,} for {events:,} events; "
+          f"pairwise precision {precision:.1%}, recall {recall:.1%}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
