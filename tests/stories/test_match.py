@@ -88,3 +88,15 @@ def test_function_words_are_not_features() -> None:
 
 def test_empty_headline_scores_zero() -> None:
     assert score(features("…", ""), features("Токаев подписал закон", "")) == 0.0
+
+
+def test_one_shared_name_is_a_topic_not_a_story() -> None:
+    meeting = features(
+        "Токаев встретился с Кисидой", "Касым-Жомарт Токаев провел переговоры в Акорде."
+    )
+    law = features(
+        "Токаев подписал закон", "Касым-Жомарт Токаев подписал закон о референдуме в Акорде."
+    )
+
+    assert min(cover(meeting, law), cover(law, meeting)) >= THRESHOLD  # the name is rare
+    assert score(meeting, law) == 0.0
