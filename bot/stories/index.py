@@ -113,20 +113,25 @@ class StoryIndex:
     def _candidates(self, features: Features) -> list[_Entry]:
         """Articles whose headline and lead hold the threshold's share of the new headline.
 
-        The rarest words are looked up until the weight of the rest falls below that share
-        (an article holding none of them cannot reach it), summing weights per article on
-        the way; the rest, the commonest words, are then checked in each article's own words.
+        Words are looked up from the rarest, summing their weights per article, at least until
+        the weight of the rest falls below that share (an article holding none of the words
+        looked up cannot reach it), and on while a word's articles are fewer than the
+        candidates so far (cheaper than checking each candidate for it). The words left, the
+        commonest, are then checked in each candidate's own words.
         """
         postings = self._postings
-        words = sorted(features.headline.items(), key=lambda item: len(postings.get(item[0], ())))
+        words = sorted(
+            ((postings.get(key, ()), weight) for key, weight in features.headline.items()),
+            key=lambda item: len(item[0]),
+        )
         needed = self.threshold * features.headline_weight
         remaining = features.headline_weight
         shares: dict[int, float] = {}
         probed = 0
-        for key, weight in words:
-            if remaining < needed:
+        for ids, weight in words:
+            if remaining < needed and len(ids) > len(shares):
                 break
-            for article_id in postings.get(key, ()):
+            for article_id in ids:
                 shares[article_id] = shares.get(article_id, 0.0) + weight
             remaining -= weight
             probed += 1
@@ -135,10 +140,10 @@ class StoryIndex:
         for article_id, share in shares.items():
             if share + remaining < needed:
                 continue
-            entry = self._entries[article_id]
-            text = entry.features.text
-            if share + sum(weight for key, weight in rest if key in text) >= needed:
-                found.append(entry)
+            if rest:
+                share += sum(weight for ids, weight in rest if article_id in ids)
+            if share >= needed:
+                found.append(self._entries[article_id])
         return found
 
     def _remove(self, article_id: int) -> None:
