@@ -27,12 +27,17 @@ __all__ = ["Word", "first_tokens", "lemma", "tokens", "word"]
 # Numbers with their decimal part ("2,5"), and words with inner hyphens ("Матвеево-Курганский").
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:-[^\W\d_]+)*")
 _FUNCTION_TAGS = frozenset({"PREP", "CONJ", "PRCL", "NPRO", "INTJ", "Apro"})
+_WORD_CHARS = 20  # far more than a Russian word and its spaces take on average
 _CACHE = 200_000  # word forms; news vocabulary repeats, so the caches stay warm
 
 # How many words an article has: the prior turns a word's share of all text into the share of
 # articles that hold it, as a Poisson estimate (1 - e^(-length·p)).
 _ARTICLE_WORDS = 300
-_UNKNOWN_ZIPF = 1.0  # a word wordfreq has never seen is rarer than any it has
+# wordfreq's small list: the 61,000 word forms of Zipf frequency 3 (one in a million words) or
+# more, in 24 MB. The large list knows 713,000 down to Zipf 1 and takes 150 MB; on the labelled
+# pairs it is worth one pair of forty in the leave-one-out estimate, and none at the threshold.
+_WORDLIST = "small"
+_UNKNOWN_ZIPF = 2.0  # below the small list's floor: taken for a rare word, not the rarest
 _MIN_DF = 1e-9
 
 
@@ -71,13 +76,12 @@ def tokens(text: str) -> list[str]:
 
 
 def first_tokens(text: str, count: int) -> list[str]:
-    """The first ``count`` tokens of ``text``, without reading the rest of it."""
-    found: list[str] = []
-    for match in _TOKEN.finditer(text):
-        found.append(match[0])
-        if len(found) >= count:
-            break
-    return found
+    """The first ``count`` tokens of ``text``, without reading much of the rest."""
+    end = count * _WORD_CHARS
+    found = _TOKEN.findall(text, 0, end)
+    if len(found) <= count and len(text) > end:  # the last may be cut: read all
+        found = _TOKEN.findall(text)
+    return found[:count]
 
 
 @lru_cache(maxsize=_CACHE)
@@ -97,12 +101,13 @@ def _zipf(form: str) -> float:
     """wordfreq's Zipf frequency of a lowercase word form; 0 for a word it has not seen.
 
     Plain words are looked up in wordfreq's own (cached) table: its general ``zipf_frequency``
-    tokenises every word again and costs as much as the lemmatiser.
+    tokenises every word again and costs as much as the lemmatiser. The small list's floor is
+    Zipf 3, so a rare word gets 0 here.
     """
     if form.isalpha():
-        share = get_frequency_dict("ru").get(form, 0.0)
+        share = get_frequency_dict("ru", _WORDLIST).get(form, 0.0)
         return math.log10(share) + 9 if share > 0 else 0.0
-    return zipf_frequency(form, "ru")
+    return zipf_frequency(form, "ru", _WORDLIST)
 
 
 def _idf(zipf: float) -> float:
