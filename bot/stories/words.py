@@ -26,7 +26,7 @@ __all__ = ["Word", "first_tokens", "lemma", "tokens", "word"]
 
 # Numbers with their decimal part ("2,5"), and words with inner hyphens ("Матвеево-Курганский").
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:-[^\W\d_]+)*")
-_FUNCTION_TAGS = frozenset({"PREP", "CONJ", "PRCL", "NPRO", "INTJ", "Apro"})
+_FUNCTION_TAGS = frozenset({"PREP", "CONJ", "PRCL", "NPRO", "INTJ"})
 _WORD_CHARS = 20  # far more than a Russian word and its spaces take on average
 _CACHE = 200_000  # word forms; news vocabulary repeats, so the caches stay warm
 
@@ -48,14 +48,16 @@ class Word(NamedTuple):
     weight: float
 
 
-class _Morph:
-    """pymorphy3's analyser, made on first use: it takes a third of a second and 15 MB."""
+class _Tools:
+    """pymorphy3's analyser and the Snowball stemmer, made on first use (the analyser takes a
+    third of a second and 15 MB); Snowball stemmers are not thread-safe, so one lock guards it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._analyzer: pymorphy3.MorphAnalyzer | None = None
+        self._stemmer: Stemmer.Stemmer | None = None
 
-    def get(self) -> pymorphy3.MorphAnalyzer:
+    def analyzer(self) -> pymorphy3.MorphAnalyzer:
         if self._analyzer is None:
             with self._lock:
                 if self._analyzer is None:
@@ -64,10 +66,14 @@ class _Morph:
                     self._analyzer = pymorphy3.MorphAnalyzer()
         return self._analyzer
 
+    def stem(self, word: str) -> str:
+        with self._lock:
+            if self._stemmer is None:
+                self._stemmer = Stemmer.Stemmer("russian")
+            return str(self._stemmer.stemWord(word))
 
-_MORPH = _Morph()
-_STEMMER_LOCK = threading.Lock()
-_STEMMER = Stemmer.Stemmer("russian")
+
+_TOOLS = _Tools()
 
 
 def tokens(text: str) -> list[str]:
@@ -90,9 +96,9 @@ def lemma(form: str) -> str | None:
 
     The one place that knows the lemmatiser, so another can take its place.
     """
-    parse = _MORPH.get().parse(form)[0]
+    parse = _TOOLS.analyzer().parse(form)[0]
     tag = parse.tag
-    if tag.POS in _FUNCTION_TAGS or "Apro" in tag:
+    if tag.POS in _FUNCTION_TAGS or "Apro" in tag:  # pronoun-adjectives: «этот», «свой»
         return None
     return str(parse.normal_form).replace("ё", "е")
 
@@ -131,7 +137,6 @@ def word(token: str) -> Word | None:
     base = lemma(lower)
     if base is None or len(base) < 2:
         return None
-    with _STEMMER_LOCK:  # Snowball stemmers are not thread-safe
-        key = _STEMMER.stemWord(base)
+    key = _TOOLS.stem(base)
     zipf = max(_zipf(base), _zipf(lower)) or _UNKNOWN_ZIPF
     return Word(key, _idf(zipf))
