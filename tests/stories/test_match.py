@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.stories import THRESHOLD, features, score
+from bot.stories import THRESHOLD, article_features, features, score
 from bot.stories.match import cover
+from bot.text import parse_article
 
 # Headlines and leads written for these tests in the shape of real reprints.
 ONE_STORY = [
@@ -100,3 +101,16 @@ def test_one_shared_name_is_a_topic_not_a_story() -> None:
 
     assert min(cover(meeting, law), cover(law, meeting)) >= THRESHOLD  # the name is rare
     assert score(meeting, law) == 0.0
+
+
+def test_a_parsed_article_is_read_from_headline_and_body() -> None:
+    article = parse_article(
+        " date 2026-03-03\nПолитика\n\nТокаев подписал закон о референдуме\n\n"
+        "Акорда, фото - Новости Zakon.kz от 03.03.2026 12:53\n"
+        "АСТАНА. KAZINFORM – Глава государства подписал закон о республиканском референдуме.\n"
+    )
+    found = article_features(article)
+
+    assert set(found.headline) == set(features(article.title, "").headline)
+    assert {"республиканск", "референдум", "kazinform"} <= found.text
+    assert "акорд" not in found.text  # the caption is not the article's text
