@@ -15,7 +15,7 @@ from bot.text.body import strip_caption_prefix
 from bot.text.dateline import split_dateline
 from bot.text.outlets import is_media_name, outlet_key
 
-__all__ = ["DEFAULT_CARRIERS", "clean_lead", "strip_attribution"]
+__all__ = ["DEFAULT_CARRIERS", "attributions", "clean_lead", "strip_attribution"]
 
 DEFAULT_CARRIERS: tuple[str, ...] = ("Zakon.kz",)
 """Outlets whose own attribution is always noise: the site the articles come from."""
@@ -84,6 +84,17 @@ def _attributions(text: str) -> list[re.Match[str]]:
             if index == 0 or match.start() >= matches[index - 1].end()
         ]
     return matches
+
+
+def attributions(text: str) -> list[tuple[str, str]]:
+    """``(verb, who)`` of each attribution in ``text`` (``…, передает X.``, ``Как сообщает X,
+    …``, ``Об этом сообщает X.``), in text order, whoever X is."""
+    found = [*_attributions(text), *_ABOUT_THIS.finditer(text)]
+    leading = _LEADING.match(text)
+    if leading:
+        found.append(leading)
+    found.sort(key=lambda match: match.start())
+    return [(match["verb"], match["who"]) for match in found]
 
 
 def _names_claimant(text: str) -> bool:
