@@ -114,6 +114,14 @@ def test_a_minimal_record_is_cleaned_and_summarised() -> None:
         ('{"title": "Дата", "date": "03.03.2026"}', "bad date '03.03.2026'"),
         ('{"title": "Теги", "date": "2026-03-03", "tags": [1]}', "'tags' must be a list"),
         ('{"title": 5, "date": "2026-03-03"}', "'title' must be a string"),
+        # Dates that overflow once converted to UTC, and one far in the future.
+        ('{"title": "Т", "date": "0001-01-01T00:00:00+14:00"}', "out of range"),
+        ('{"title": "Т", "date": "9999-12-31T23:59:59-12:00"}', "out of range"),
+        ('{"title": "Т", "date": "9999-12-31"}', "'9999-12-31' is in the future"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"title": "Т", "date": "2026-03-03", "n": ' + "9" * 5000 + "}", "not JSON"),
+        ('{"title": "Т\\u0000", "date": "2026-03-03"}', "'title' contains a NUL"),
+        ('{"title": "Т", "date": "2026-03-03", "body": ["\\udc00"]}', "'body' is not valid"),
     ],
 )
 def test_bad_lines_are_reported_with_file_and_line(line: str, reason: str) -> None:
@@ -125,6 +133,36 @@ def test_bad_lines_are_reported_with_file_and_line(line: str, reason: str) -> No
     assert isinstance(error, ArticleFormatError)
     assert str(error).startswith("batch.jsonl:3: ")
     assert reason in error.reason
+
+
+def test_a_date_is_refused_only_past_a_day_ahead() -> None:
+    now = datetime(2026, 3, 3, 12, tzinfo=UTC)
+    lines = [
+        json.dumps({"title": "Завтра по времени Самоа", "date": "2026-03-04"}),
+        json.dumps({"title": "Через два дня", "date": "2026-03-05T13:00:00+00:00"}),
+    ]
+    tomorrow, later = read_jsonl(lines, "dates.jsonl", now=now)
+    assert isinstance(tomorrow, Article)
+    assert isinstance(later, ArticleFormatError)
+    assert str(later) == "dates.jsonl:2: date '2026-03-05T13:00:00+00:00' is in the future"
+
+
+def test_an_article_over_the_size_limit_is_refused_and_a_long_line_never_read() -> None:
+    limit = 4096
+    small = {"title": "Малая", "date": "2026-03-03", "body": ["абзац " * 100]}
+    big = {"title": "Большая", "date": "2026-03-03", "body": ["абзац " * 400]}
+    huge = {"title": "Огромная", "date": "2026-03-03", "body": ["x" * 10 * limit]}
+    stream = io.BytesIO(
+        b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in (small, big, huge, small))
+    )
+    items = list(read_jsonl(stream, "sizes.jsonl", max_bytes=limit))
+    assert [type(i).__name__ for i in items] == [
+        "Article", "ArticleFormatError", "ArticleFormatError", "Article"
+    ]  # fmt: skip
+    assert str(items[1]) == (
+        "sizes.jsonl:2: larger than the 4 KiB limit of an article (MAX_ARTICLE_BYTES)"
+    )
+    assert str(items[2]) == "sizes.jsonl:3: record longer than 16 KiB; not read"
 
 
 def test_a_line_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
