@@ -97,6 +97,9 @@ def read_source(item: str | Path | SourceError, settings: Settings) -> Iterator[
     except ArticleFormatError as exc:
         yield exc
         return
+    except OSError as exc:
+        yield ArticleFormatError(source, 1, f"cannot read file: {exc.strerror or exc}")
+        return
     # The digest covers what shapes the result, so a new parser or length redoes the work.
     key = b"%d:%d:" % (PARSER_VERSION, settings.summary_chars)
     yield Raw(source, data, source_digest(key + data))

@@ -36,12 +36,18 @@ class PathProblem(SourceError):
         self.reason = reason
 
 
-def open_regular(path: Path, source: str) -> BinaryIO:
-    """``path`` opened for reading if it is a regular file, else :class:`ArticleFormatError`."""
+def open_regular(path: Path, source: str, *, follow_links: bool = True) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file, else :class:`ArticleFormatError`.
+
+    ``OSError`` (a missing or unreadable file) is left to the caller, who may try again.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, flags if follow_links else flags | os.O_NOFOLLOW)
     except OSError as exc:
-        raise ArticleFormatError(source, 1, f"cannot read file: {exc.strerror or exc}") from None
+        if exc.errno == errno.ELOOP and not follow_links:
+            raise ArticleFormatError(source, 1, "a symbolic link; not followed") from None
+        raise
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -53,13 +59,10 @@ def open_regular(path: Path, source: str) -> BinaryIO:
         raise
 
 
-def read_article_file(path: Path, source: str, limit: int) -> bytes:
+def read_article_file(path: Path, source: str, limit: int, *, follow_links: bool = True) -> bytes:
     """The bytes of a file of at most ``limit`` bytes, else :class:`ArticleFormatError`."""
-    with open_regular(path, source) as stream:
-        try:
-            data = stream.read(limit + 1)
-        except OSError as exc:
-            raise ArticleFormatError(source, 1, f"cannot read file: {exc.strerror}") from None
+    with open_regular(path, source, follow_links=follow_links) as stream:
+        data = stream.read(limit + 1)
     if len(data) > limit:
         raise ArticleFormatError(source, 1, too_large(limit))
     return data
