@@ -6,6 +6,7 @@ naming the variable (see :func:`load_settings`). Nothing is read at import time.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import time
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    ByteSize,
     Field,
     SecretStr,
     ValidationError,
@@ -34,6 +36,7 @@ DEFAULT_WEB_PORT = 8080
 # What Telegram accepts as a webhook's secret_token.
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MALFORMED_URL = "<malformed URL>"  # how a URL too broken to redact is shown
 
 
 class FeedSpec(BaseModel):
@@ -43,18 +46,36 @@ class FeedSpec(BaseModel):
     rubric: str | None = None
     tags: tuple[str, ...] = ()
 
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"feed {url!r} is not an http(s) URL")
+        return url
+
     @classmethod
     def parse(cls, entry: str) -> FeedSpec:
         parts = [p.strip() for p in entry.split("|")]
         url = parts[0]
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"feed {url!r} is not an http(s) URL")
         rubric = parts[1] if len(parts) > 1 and parts[1] else None
         tags = tuple(t.lstrip("#") for t in parts[2].split()) if len(parts) > 2 else ()
         return cls(url=url, rubric=rubric, tags=tuple(t for t in tags if t))
 
 
+# Where a comma separates two feeds rather than belonging to a URL: before the next URL.
+_FEED_COMMA = re.compile(r",\s*(?=https?://)", re.IGNORECASE)
+
+
 def _split_list(value: Any, separators: str) -> Any:
+    """A list from plain text split at ``separators``, or from a JSON list (``[…]``)."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            items = json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"not a JSON list: {exc}") from None
+        if not isinstance(items, list):
+            raise ValueError("expected a JSON list")
+        return items
     if isinstance(value, str):
         for sep in separators[1:]:
             value = value.replace(sep, separators[0])
@@ -85,6 +106,8 @@ class Settings(BaseSettings):
     rate_group_per_minute: float = Field(20.0, gt=0, le=60)
 
     summary_chars: int = Field(300, ge=60, le=3000)
+    # Bytes of one article's text (``1MiB``, ``512KB`` or a number); larger ones are refused.
+    max_article_bytes: ByteSize = Field(ByteSize(1024 * 1024), ge=4096, le=64 * 1024 * 1024)
     digest_max_items: int = Field(30, ge=1, le=200)
     digest_send_empty: bool = False
     feed_interval_seconds: int = Field(600, ge=30, le=86400)
@@ -120,6 +143,9 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         if not is_database_url(value):
             raise ValueError(f"expected {DATABASE_URL_FORM}")
+        if value.startswith(POSTGRES_SCHEMES) and (problem := postgres_url_problem(value)):
+            shown = redact_url(value)
+            raise ValueError(problem if shown == MALFORMED_URL else f"{problem} in {shown}")
         return value
 
     @field_validator("admin_ids", mode="before")
@@ -130,6 +156,8 @@ class Settings(BaseSettings):
     @field_validator("feeds", mode="before")
     @classmethod
     def _feeds(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            value = _FEED_COMMA.sub(";", value)
         items = _split_list(value, "\n;")
         if isinstance(items, list):
             return [FeedSpec.parse(i) if isinstance(i, str) else i for i in items]
@@ -214,6 +242,35 @@ def is_database_url(url: str) -> bool:
     )
 
 
+def postgres_url_problem(url: str) -> str | None:
+    """What keeps a ``postgresql://`` URL from naming a server, or ``None`` if nothing does.
+
+    Checks what the driver would otherwise trip over at connection time: the brackets of
+    an IPv6 address and each port (a URL may list several ``host:port`` pairs).
+    """
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL"
+        return f"malformed URL ({exc})"
+    hosts = netloc.rpartition("@")[2]
+    for host in hosts.split(","):
+        address, port = host, ""
+        if host.startswith("["):
+            address, bracket, rest = host.partition("]")
+            if not bracket:
+                return f"unclosed [ in the address {address!r}"
+            if rest and not rest.startswith(":"):
+                return f"unexpected {rest!r} after the address {address}]"
+            port = rest[1:]
+        elif ":" in host:
+            address, _, port = host.rpartition(":")
+        if port and not port.isdigit():
+            return "a port is not a number"
+        if port and not 1 <= int(port) <= 65535:
+            return f"port {port} is out of range (1 to 65535)"
+    return None
+
+
 # Query parameters of a database URL that carry a secret (libpq's and asyncpg's names).
 _SECRET_PARAMETERS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
 
@@ -242,7 +299,7 @@ def redact_url(url: str) -> str:
             return url  # nothing secret (urlunsplit would also drop an empty "//")
         return urlunsplit(parts._replace(netloc=netloc, query=query))
     except ValueError:
-        return "<malformed URL>"
+        return MALFORMED_URL
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -129,29 +129,35 @@ async def run_polling(settings: Settings) -> None:
 
     /healthz and /metrics are served only when WEB_PORT is set.
     """
-    async with open_runtime(settings) as rt:
-        me = await rt.bot.get_me()
-        if (hooked := (await rt.bot.get_webhook_info()).url) != "":
-            logger.warning(
-                "a webhook is set (%s): Telegram answers long polling with 409 until it is "
-                "removed with deleteWebhook, or run with WEBHOOK_URL",
-                hooked,
-            )
-        # Two processes polling one token would take each other's updates (Telegram answers
-        # the loser with 409): the second one on this database waits for the first to stop.
-        with stop_signals() as stop:
+    # Caught from the start: a signal during start-up lets the step under way finish (a
+    # database half opened when the loop closes would leave its thread failing at exit),
+    # then the process stops.
+    with stop_signals() as stop:
+        async with open_runtime(settings) as rt:
+            me = await rt.bot.get_me()
+            if (hooked := (await rt.bot.get_webhook_info()).url) != "":
+                logger.warning(
+                    "a webhook is set (%s): Telegram answers long polling with 409 until it "
+                    "is removed with deleteWebhook, or run with WEBHOOK_URL",
+                    hooked,
+                )
+            # Two processes polling one token would take each other's updates (Telegram
+            # answers the loser with 409): the second one on this database waits for the
+            # first to stop.
             polling = rt.storage.lock(f"polling-{me.id}")
-            if not await _first(
-                wait_for_lock(polling, f"another instance is already polling @{me.username}"),
-                stop.wait(),
-            ):
+            busy = f"another instance is already polling @{me.username}"
+            if stop.is_set() or not await _first(wait_for_lock(polling, busy), stop.wait()):
                 logger.info("svodka stopped")
                 return
-        logger.info("svodka is up as @%s (id %d), long polling", me.username, me.id)
-        port = settings.web_server_port
-        async with serving(rt.web_app(webhook=False), settings.web_host, port):
-            await rt.dispatcher.start_polling(rt.bot, handle_signals=True, close_bot_session=False)
-        logger.info("svodka stopped")
+            logger.info("svodka is up as @%s (id %d), long polling", me.username, me.id)
+            port = settings.web_server_port
+            async with serving(rt.web_app(webhook=False), settings.web_host, port):
+                if not stop.is_set():
+                    # aiogram's own handlers take the signals over while it polls.
+                    await rt.dispatcher.start_polling(
+                        rt.bot, handle_signals=True, close_bot_session=False
+                    )
+    logger.info("svodka stopped")
 
 
 async def run_webhook(settings: Settings) -> None:

@@ -4,8 +4,10 @@
 (:mod:`bot.runtime`) and the tests both call it. The webhook route is aiogram's own
 :class:`~aiogram.webhook.aiohttp_server.SimpleRequestHandler` with ``secret_token``: a
 request without the right ``X-Telegram-Bot-Api-Secret-Token`` header gets 401 and reaches
-no handler. Updates are handled before the answer goes back, so Telegram does not send the
-next one to a process that is stopping, and aiohttp's shutdown waits for those in flight.
+no handler; a body that is not a Telegram update (not JSON, not an object, fields of the
+wrong type) gets 400 and one warning. Updates are handled before the answer goes back, so
+Telegram does not send the next one to a process that is stopping, and aiohttp's shutdown
+waits for those in flight.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -116,6 +121,24 @@ class Probes:
         )
 
 
+class WebhookHandler(SimpleRequestHandler):
+    """aiogram's webhook handler, answering 400 to a body that is not a Telegram update."""
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        # aiogram's own version lets a bad body escape as a 500 with a traceback.
+        try:
+            payload = await request.json(loads=bot.session.json_loads)
+            update = Update.model_validate(payload, context={"bot": bot})
+        except (ValueError, RecursionError) as exc:  # JSON, UTF-8 and validation errors
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            logger.warning("webhook: refused a body that is not a Telegram update: %s", reason)
+            return web.Response(status=400, text="not a Telegram update")
+        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
+            bot, update, **self.data
+        )
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+
+
 def create_web_app(
     settings: Settings,
     *,
@@ -133,7 +156,7 @@ def create_web_app(
     if dispatcher is not None:
         if settings.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is required to serve the webhook")
-        webhook = SimpleRequestHandler(
+        webhook = WebhookHandler(
             dispatcher,
             bot,
             handle_in_background=False,

@@ -1,4 +1,5 @@
-"""The command line: ``python -m bot run | ingest | latest | tags | digest | export | db``.
+"""The command line: ``python -m bot run | ingest | latest | search | tags | digest | export
+| db``.
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; the module adds
 its parser and sets ``func`` to a callable ``(args, settings) -> int`` (sync or async).

@@ -2,29 +2,34 @@
 
 PATH is a file, a folder (searched recursively for ``*.txt`` articles; JSON Lines
 ``*.jsonl`` files are read when named) or ``-`` for standard input. A file that cannot be
-parsed is reported on standard error as ``FILE:LINE: reason``; the other files are still
-ingested and the exit status is 1.
+parsed is reported on standard error as ``FILE:LINE: reason`` (a folder, link or special
+file that cannot be read as ``PATH: reason``); the other files are still ingested and the
+exit status is 1. Articles are written in batches bounded by count and by bytes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from tqdm import tqdm
 
 from bot.config import Settings
-from bot.errors import ArticleFormatError
+from bot.errors import ArticleFormatError, SourceError
 from bot.models import Article
+from bot.sources.files import article_files, open_regular, read_article_file
 from bot.sources.jsonl import article_to_json, read_jsonl
+from bot.sources.limits import batch_full, too_large
 from bot.storage import IngestResult, Storage, open_storage, source_digest
 from bot.text import PARSER_VERSION, parse_article
 
-BATCH = 1000
+logger = logging.getLogger(__name__)
+
 STDIN = "-"
 
 
@@ -43,23 +48,15 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run_ingest)
 
 
-def expand(paths: list[str]) -> Iterator[str | Path]:
-    """Files to read, in a stable order: folders give their ``*.txt`` files, sorted."""
+def expand(paths: list[str]) -> Iterator[str | Path | SourceError]:
+    """Files to read in a stable order (folders give their ``*.txt`` files), and problems."""
     for raw in paths:
         if raw == STDIN:
             yield STDIN
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*.txt") if p.is_file() and not _hidden(p, path)
-            )
+        elif (path := Path(raw)).is_dir():
+            yield from article_files(path)
         else:
             yield path
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 class Raw(NamedTuple):
@@ -70,25 +67,56 @@ class Raw(NamedTuple):
     digest: bytes
 
 
-def read_source(
-    item: str | Path, summary_chars: int
-) -> Iterator[Raw | Article | ArticleFormatError]:
+Problem = ArticleFormatError | SourceError
+Item = Raw | Article | Problem
+
+
+def read_source(item: str | Path | SourceError, settings: Settings) -> Iterator[Item]:
     """Raw article texts, or articles and errors (JSON Lines) from one file or stdin."""
-    if item == STDIN:
-        source, data = "<stdin>", sys.stdin.buffer.read()
-    else:
-        source = str(item)
-        try:
-            data = Path(item).read_bytes()
-        except OSError as exc:
-            yield ArticleFormatError(source, 1, f"cannot read file: {exc.strerror or exc}")
+    if isinstance(item, SourceError):
+        yield item
+        return
+    source = "<stdin>" if item == STDIN else str(item)
+    limit = settings.max_article_bytes
+    try:
+        if item == STDIN:
+            stream: BinaryIO = sys.stdin.buffer
+            if _looks_like_json_lines(stream):
+                yield from _records(stream, source, settings)
+                return
+            data = stream.read(limit + 1)
+            if len(data) > limit:
+                raise ArticleFormatError(source, 1, too_large(limit))
+        elif Path(item).suffix.lower() == ".jsonl":
+            with open_regular(Path(item), source) as stream:
+                yield from _records(stream, source, settings)
             return
-    jsonl = item == STDIN and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
-    if jsonl or Path(item).suffix.lower() == ".jsonl":
-        yield from read_jsonl(data.decode("utf-8", "replace").splitlines(), source)
+        else:
+            data = read_article_file(Path(item), source, limit)
+    except ArticleFormatError as exc:
+        yield exc
+        return
+    except OSError as exc:
+        yield ArticleFormatError(source, 1, f"cannot read file: {exc.strerror or exc}")
         return
     # The digest covers what shapes the result, so a new parser or length redoes the work.
-    yield Raw(source, data, source_digest(b"%d:%d:" % (PARSER_VERSION, summary_chars) + data))
+    key = b"%d:%d:" % (PARSER_VERSION, settings.summary_chars)
+    yield Raw(source, data, source_digest(key + data))
+
+
+def _records(stream: BinaryIO, source: str, settings: Settings) -> Iterator[Item]:
+    yield from read_jsonl(
+        stream,
+        source,
+        summary_chars=settings.summary_chars,
+        max_bytes=settings.max_article_bytes,
+    )
+
+
+def _looks_like_json_lines(stream: BinaryIO) -> bool:
+    peek = getattr(stream, "peek", None)
+    head: bytes = peek(64) if peek is not None else b""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
 class Ingest:
@@ -101,21 +129,26 @@ class Ingest:
         self.total = IngestResult()
         self.parsed = self.failed = 0
         self.pending: list[Raw | Article] = []
+        self.pending_bytes = 0
 
-    async def add(self, item: Raw | Article | ArticleFormatError) -> None:
-        if isinstance(item, ArticleFormatError):
+    async def add(self, item: Item) -> None:
+        if isinstance(item, ArticleFormatError | SourceError):
             self.report(item)
             return
         self.pending.append(item)
-        if len(self.pending) >= BATCH:
+        if isinstance(item, Raw):
+            self.pending_bytes += len(item.data)
+        else:
+            self.pending_bytes += len(item.title) + sum(map(len, item.body))
+        if batch_full(len(self.pending), self.pending_bytes):
             await self.flush()
 
-    def report(self, error: ArticleFormatError) -> None:
+    def report(self, error: Problem) -> None:
         self.failed += 1
         tqdm.write(str(error), file=sys.stderr)  # keeps a progress bar intact
 
     async def flush(self) -> None:
-        pending, self.pending = self.pending, []
+        pending, self.pending, self.pending_bytes = self.pending, [], 0
         known: set[bytes] = set()
         if self.storage is not None and not self.print_json:
             digests = [item.digest for item in pending if isinstance(item, Raw)]
@@ -133,6 +166,11 @@ class Ingest:
                     )
                 except ArticleFormatError as exc:
                     self.report(exc)
+                    continue
+                except Exception as exc:  # a parser bug costs this file, not the run
+                    logger.debug("parsing %s failed", item.source, exc_info=True)
+                    reason = f"unexpected error: {type(exc).__name__}: {exc}"
+                    self.report(ArticleFormatError(item.source, 1, reason))
                     continue
                 articles.append(article)
                 hashes.append(item.digest)
@@ -169,7 +207,7 @@ async def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     )
     try:
         for item in items:
-            for result in read_source(item, settings.summary_chars):
+            for result in read_source(item, settings):
                 await ingest.add(result)
             progress.update()
         await ingest.flush()

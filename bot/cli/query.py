@@ -1,4 +1,9 @@
-"""``svodka latest [TAG] [-n N]`` and ``svodka tags``: what the bot would serve, for operators."""
+"""``svodka latest [TAG] [-n N]``, ``svodka search WORDS [-n N]`` and ``svodka tags``: what the
+bot would serve, for operators.
+
+``search`` runs the query ``/search`` runs (the same words, the same index, newest first);
+like grep, it exits with status 1 when nothing is found.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,13 @@ import sys
 from typing import Any
 
 from bot.config import Settings
+from bot.models import Article
 from bot.sources.jsonl import article_to_json
 from bot.storage import open_storage
 from bot.text.tags import telegram_hashtag
 
 MAX_LATEST = 1000
+MAX_QUERY_CHARS = 200  # as /search reads at most
 
 
 def register(sub: Any) -> None:
@@ -25,6 +32,16 @@ def register(sub: Any) -> None:
     )
     latest.add_argument("--json", action="store_true", help="one JSON object per article")
     latest.set_defaults(func=run_latest)
+
+    search: argparse.ArgumentParser = sub.add_parser(
+        "search", help="print the stored articles /search finds for the words, newest first"
+    )
+    search.add_argument("words", nargs="+", metavar="WORD", help="words to find")
+    search.add_argument(
+        "-n", type=_count, default=10, metavar="N", help=f"how many (1-{MAX_LATEST}, default 10)"
+    )
+    search.add_argument("--json", action="store_true", help="one JSON object per article")
+    search.set_defaults(func=run_search)
 
     tags: argparse.ArgumentParser = sub.add_parser(
         "tags", help="print the tags with their article counts"
@@ -53,8 +70,28 @@ async def run_latest(args: argparse.Namespace, settings: Settings) -> int:
         )
     finally:
         await storage.close()
-    for article in page.articles:
-        if args.json:
+    print_articles(page.articles, as_json=args.json)
+    return 0
+
+
+async def run_search(args: argparse.Namespace, settings: Settings) -> int:
+    query = " ".join(" ".join(args.words).split())[:MAX_QUERY_CHARS]
+    storage = await open_storage(settings, create=False)
+    try:
+        page = await storage.articles.search(query, limit=args.n)
+    finally:
+        await storage.close()
+    if not page.articles:
+        print(f"svodka search: nothing found for {query!r}", file=sys.stderr)
+        return 1
+    print_articles(page.articles, as_json=args.json)
+    return 0
+
+
+def print_articles(articles: list[Article], *, as_json: bool) -> None:
+    """One JSON object a line (as ``ingest --json``), or a short block of text each."""
+    for article in articles:
+        if as_json:
             print(json.dumps(article_to_json(article), ensure_ascii=False))
             continue
         tags = " ".join(telegram_hashtag(t) for t in article.all_tags)
@@ -64,7 +101,6 @@ async def run_latest(args: argparse.Namespace, settings: Settings) -> int:
         if article.url:
             print(f"  {article.url}")
         print()
-    return 0
 
 
 async def run_tags(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,7 +2,11 @@
 
 RSS gives RFC 822 dates (``Tue, 03 Mar 2026 12:53:00 +0500``), Atom ISO 8601 ones; a date
 that names no zone is read in the bot's default zone (``DEFAULT_TIMEZONE``), which is what
-a local outlet means by it, rather than in UTC as feedparser would.
+a local outlet means by it, rather than in UTC as feedparser would. A date that cannot be
+shown in UTC (year 1 in a zone east of Greenwich, year 9999 west of it) counts as no date.
+
+No article is dated much later than now: a date past :func:`horizon` is a typo or a hostile
+value, and stored as it is it would stay on top of ``/latest`` for ever.
 """
 
 from __future__ import annotations
@@ -11,10 +15,18 @@ import calendar
 import email.utils
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 _DATE_ONLY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
+# A local day runs up to 14 hours ahead of UTC (date-only articles are dated by it) and
+# clocks drift: a day past now covers both.
+FUTURE_MARGIN = timedelta(days=1)
+
+
+def horizon(now: datetime | None = None) -> datetime:
+    """The latest publication time an article may credibly have."""
+    return (now or datetime.now(UTC)) + FUTURE_MARGIN
 
 
 def entry_date(entry: Mapping[str, Any], zone: tzinfo) -> tuple[datetime | None, bool]:
@@ -27,7 +39,10 @@ def entry_date(entry: Mapping[str, Any], zone: tzinfo) -> tuple[datetime | None,
                 return parsed
             struct = raw_field(entry, f"{key}_parsed")
             if struct:
-                return datetime.fromtimestamp(calendar.timegm(struct), UTC), False
+                try:
+                    return datetime.fromtimestamp(calendar.timegm(struct), UTC), False
+                except (OverflowError, ValueError, OSError):
+                    continue
     return None, False
 
 
@@ -54,4 +69,7 @@ def _parse_date(raw: str, zone: tzinfo) -> tuple[datetime, bool] | None:
             return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC), False
+    try:
+        return value.astimezone(UTC), False
+    except OverflowError:
+        return None

@@ -8,7 +8,14 @@ categories as rubric and tags, and the fullest text the item carries — Yandex'
 turned into clean paragraphs whose first is the lead.
 
 Items without a link are left out: without a stable key every poll would store them
-again. Items without a date take the feed's own date, else the time of the fetch.
+again. Items without a date take the feed's own date, else the time of the fetch; an item
+dated after the fetch (a wrong zone, a typo; a date-only item a day ahead, as a local day
+may be) is stored at the time of the fetch, so that it cannot stay on top of ``/latest``.
+An item whose text is over ``MAX_ARTICLE_BYTES`` is left out, named in ``skipped``.
+
+A feed that declares UTF-8 (or nothing, which means UTF-8) but is not valid UTF-8 was
+written in another encoding and mislabelled, most often Windows-1251: its encoding is
+detected (charset-normalizer) rather than guessed as Windows-1252, which gives mojibake.
 """
 
 from __future__ import annotations
@@ -24,11 +31,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from charset_normalizer import from_bytes
 
 from bot.errors import ArticleFormatError, SourceError
 from bot.models import Article
-from bot.sources.dates import entry_date, raw_field
+from bot.sources.dates import entry_date, horizon, raw_field
 from bot.sources.html import strip_tags, text_to_paragraphs
+from bot.sources.limits import DEFAULT_MAX_ARTICLE_BYTES, article_bytes, too_large
 from bot.text import build_article
 from bot.text.tags import tag_key
 
@@ -41,6 +50,9 @@ _ALTERNATE = re.compile(
 )
 _CLOSED = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|RDF)>\s*$")
 _HREF = re.compile(r"\bhref=[\"']([^\"']+)[\"']", re.I)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([\w.:-]+)", re.I)
+_UTF8 = frozenset({"utf-8", "utf8"})
 
 
 class NotAFeedError(SourceError):
@@ -84,6 +96,7 @@ def parse_feed(
     content_type: str | None = None,
     known: Mapping[str, str] | None = None,
     summary_chars: int = 300,
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> ParsedFeed:
     """Articles of the feed ``url`` (their ``source``), fetched from ``location``.
 
@@ -92,6 +105,7 @@ def parse_feed(
     previous parse) leaves out items that have not changed. Raises :class:`NotAFeedError`
     with a message fit for an admin when the document is not a feed.
     """
+    data, content_type = _mislabelled_utf8(data, content_type)
     headers = {"content-location": location or url}
     if content_type:
         headers["content-type"] = content_type
@@ -132,8 +146,10 @@ def parse_feed(
                     rubric=rubric,
                     tags=tags,
                     zone=zone,
+                    now=now,
                     fallback=fallback,
                     summary_chars=summary_chars,
+                    max_bytes=max_article_bytes,
                 )
             )
         except ArticleFormatError as exc:
@@ -151,19 +167,28 @@ def _article(
     rubric: str | None,
     tags: Sequence[str],
     zone: tzinfo,
+    now: datetime,
     fallback: datetime,
     summary_chars: int,
+    max_bytes: int,
 ) -> Article:
     title = _title(entry)
     if not title:
         raise ArticleFormatError(source, 0, "item has no title")
+    paragraphs = _paragraphs(entry)
+    if article_bytes(title, paragraphs) > max_bytes:
+        raise ArticleFormatError(source, 0, too_large(max_bytes))
     published, date_only = entry_date(entry, zone)
+    published, date_only = (published, date_only) if published else (fallback, False)
+    # A date-only item is dated by a local day, which may run a day ahead of UTC.
+    if published > (horizon(now) if date_only else now):
+        published, date_only = now, False
     item_rubric, item_tags = _rubric_and_tags(entry, rubric, tags)
     return build_article(
         title,
-        _paragraphs(entry),
-        published=published or fallback,
-        date_only=date_only if published else False,
+        paragraphs,
+        published=published,
+        date_only=date_only,
         rubric=item_rubric,
         tags=item_tags,
         url=link,
@@ -265,6 +290,29 @@ def _fingerprint(entry: Mapping[str, Any]) -> str:
     author = entry.get("author")
     digest.update(str(author).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def _mislabelled_utf8(data: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """The document in UTF-8 if it claims UTF-8 but is in another encoding, else as it is."""
+    declared = _CHARSET.search(content_type or "")
+    if declared is None:
+        in_xml = _XML_ENCODING.match(data[:256])
+        charset = in_xml.group(1).decode("ascii").lower() if in_xml else "utf-8"
+    else:
+        charset = declared.group(1).lower()
+    if charset not in _UTF8:
+        return data, content_type
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return data, content_type
+    best = from_bytes(data).best()
+    if best is None or best.encoding in ("utf_8", "ascii"):
+        return data, content_type
+    logger.debug("feed declared as UTF-8 is in %s", best.encoding)
+    return str(best).encode("utf-8"), content_type
 
 
 def _not_a_feed(data: bytes, parsed: Mapping[str, Any], url: str) -> NotAFeedError:

@@ -16,6 +16,7 @@ import aiohttp
 
 from bot import __version__
 from bot.errors import SourceError
+from bot.sources.limits import size_text
 
 USER_AGENT = f"Svodka/{__version__} (Telegram news digest bot; RSS/Atom reader)"
 ACCEPT = (
@@ -151,13 +152,13 @@ class Fetcher:
             )
         declared = response.content_length
         if declared is not None and declared > self.max_bytes:
-            raise FetchError(f"larger than the {_size(self.max_bytes)} limit")
+            raise FetchError(f"larger than the {size_text(self.max_bytes)} limit")
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_chunked(64 * 1024):
             size += len(chunk)
             if size > self.max_bytes:
-                raise FetchError(f"larger than the {_size(self.max_bytes)} limit")
+                raise FetchError(f"larger than the {size_text(self.max_bytes)} limit")
             chunks.append(chunk)
         return FetchResult(
             url=final_url,
@@ -184,7 +185,3 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024 / 1024:g} MiB" if n >= 1024 * 1024 else f"{n} bytes"

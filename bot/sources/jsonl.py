@@ -9,20 +9,36 @@ break, the brief), ``url``, ``body`` (the cleaned paragraphs) and ``author``.
 Reading trusts a record's ``lead`` and ``summary`` when present, so that export → ingest
 gives back the very same articles whatever ``SUMMARY_CHARS`` is; a record with only a
 ``title`` and a ``body`` goes through the usual cleaning and summary instead.
+
+Every line is its own unit: whatever is wrong with it (not JSON, nested too deeply, a field
+of the wrong type, a date out of range or in the future, text that is not valid Unicode,
+an article over ``MAX_ARTICLE_BYTES``) becomes one ``FILE:LINE: reason`` and reading goes
+on. A stream is read a line at a time and never past ``RECORD_FACTOR`` times the article
+limit, so a file of any size costs the memory of one record.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import posixpath
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from bot.errors import ArticleFormatError
 from bot.models import Article
+from bot.sources.dates import horizon
+from bot.sources.limits import (
+    DEFAULT_MAX_ARTICLE_BYTES,
+    RECORD_FACTOR,
+    article_bytes,
+    size_text,
+    too_large,
+)
 from bot.text import build_article
 
 _Fail = Callable[[str], ArticleFormatError]
@@ -56,24 +72,49 @@ def read_jsonl(
     source_name: str | None = None,
     *,
     summary_chars: int = 300,
+    max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+    now: datetime | None = None,
 ) -> Iterator[Article | ArticleFormatError]:
     """Articles of a JSON Lines file, stream or list of lines, one per non-blank line.
 
     A bad line yields an :class:`ArticleFormatError` naming ``FILE:LINE: reason`` and the
-    reading goes on with the next line.
+    reading goes on with the next line. ``max_bytes`` bounds an article's text; ``now``
+    (default: the current time) is what a date may not run far ahead of.
     """
+    limits = RecordLimits(summary_chars, max_bytes, horizon(now))
     if isinstance(stream_or_path, (str, os.PathLike)):
         path = Path(stream_or_path)
         with path.open("rb") as stream:
-            yield from _read_lines(stream, source_name or path.name, summary_chars)
+            yield from _read_lines(stream, source_name or path.name, limits)
     else:
-        yield from _read_lines(stream_or_path, source_name or "<stdin>", summary_chars)
+        yield from _read_lines(stream_or_path, source_name or "<stdin>", limits)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLimits:
+    """What a record may be: its article's size, its latest date; and the summary length."""
+
+    summary_chars: int
+    max_bytes: int
+    latest: datetime  # the latest credible publication time
+
+    @property
+    def line_bytes(self) -> int:
+        return RECORD_FACTOR * self.max_bytes
 
 
 def _read_lines(
-    lines: Iterable[str | bytes], source: str, summary_chars: int
+    lines: Iterable[str | bytes], source: str, limits: RecordLimits
 ) -> Iterator[Article | ArticleFormatError]:
-    for number, raw in enumerate(lines, start=1):
+    # A real stream is read line by line within the limit; a list of lines is already read.
+    bounded: Iterable[str | bytes | None] = (
+        _bounded_lines(lines, limits.line_bytes) if isinstance(lines, io.IOBase) else lines
+    )
+    for number, raw in enumerate(bounded, start=1):
+        if raw is None or len(raw) > limits.line_bytes:
+            reason = f"record longer than {size_text(limits.line_bytes)}; not read"
+            yield ArticleFormatError(source, number, reason)
+            continue
         if isinstance(raw, bytes):
             try:
                 line = raw.decode("utf-8")
@@ -87,15 +128,40 @@ def _read_lines(
         if not line.strip():
             continue
         try:
-            yield record_to_article(json.loads(line), source, number, summary_chars)
+            record = json.loads(line)
+        except RecursionError:
+            yield ArticleFormatError(source, number, "not JSON: nested too deeply")
+            continue
         except json.JSONDecodeError as exc:
             yield ArticleFormatError(source, number, f"not JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except ValueError as exc:  # e.g. a number longer than Python reads
+            yield ArticleFormatError(source, number, f"not JSON: {exc}")
+            continue
+        try:
+            yield record_to_article(record, source, number, limits)
         except ArticleFormatError as exc:
             yield exc
 
 
-def record_to_article(record: Any, source: str, line: int, summary_chars: int = 300) -> Article:
+def _bounded_lines(stream: io.IOBase, limit: int) -> Iterator[str | bytes | None]:
+    """The stream's lines, each ``None`` when longer than ``limit``: its rest is skipped unread."""
+    while line := stream.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n" if isinstance(line, bytes) else "\n"):
+            yield line
+            continue
+        while (rest := stream.readline(64 * 1024)) and not rest.endswith(
+            b"\n" if isinstance(rest, bytes) else "\n"
+        ):
+            pass
+        yield None
+
+
+def record_to_article(
+    record: Any, source: str, line: int, limits: RecordLimits | None = None
+) -> Article:
     """One decoded JSON record → an article; raises :class:`ArticleFormatError`."""
+    limits = limits or RecordLimits(300, DEFAULT_MAX_ARTICLE_BYTES, horizon())
 
     def fail(reason: str) -> ArticleFormatError:
         return ArticleFormatError(source, line, reason)
@@ -105,13 +171,15 @@ def record_to_article(record: Any, source: str, line: int, summary_chars: int = 
     title = _text(record, "title", fail)
     if not title:
         raise fail("field 'title' is missing or empty")
-    published, date_only = _date(record.get("date"), fail)
+    published, date_only = _date(record.get("date"), fail, limits.latest)
     rubric = _text(record, "rubric", fail) or None
     tags = tuple(t.lstrip("#") for t in _strings(record, "tags", fail, split=str.split) if t)
     url = _text(record, "url", fail) or None
     author = _text(record, "author", fail) or None
     body = tuple(_strings(record, "body", fail, split=_paragraphs))
     origin = _text(record, "file", fail) or source
+    if article_bytes(title, body) > limits.max_bytes:
+        raise fail(too_large(limits.max_bytes))
     if "lead" in record and record["lead"] is not None:
         lead = _text(record, "lead", fail)
         return Article(
@@ -138,7 +206,7 @@ def record_to_article(record: Any, source: str, line: int, summary_chars: int = 
             url=url,
             author=author,
             source=origin,
-            summary_chars=summary_chars,
+            summary_chars=limits.summary_chars,
         )
     except ArticleFormatError as exc:
         raise fail(exc.reason) from None
@@ -150,7 +218,7 @@ def _text(record: dict[str, Any], key: str, fail: _Fail) -> str:
         return ""
     if not isinstance(value, str):
         raise fail(f"field {key!r} must be a string")
-    return value.strip()
+    return _checked(value, key, fail).strip()
 
 
 def _strings(
@@ -160,28 +228,45 @@ def _strings(
     if value is None:
         return []
     if isinstance(value, str):
-        return [s.strip() for s in split(value) if s.strip()]
+        return [s.strip() for s in split(_checked(value, key, fail)) if s.strip()]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return [v.strip() for v in value if v.strip()]
+        return [_checked(v, key, fail).strip() for v in value if v.strip()]
     raise fail(f"field {key!r} must be a list of strings")
+
+
+def _checked(value: str, key: str, fail: _Fail) -> str:
+    """The text, if a database can store it: JSON may carry NULs and unpaired surrogates."""
+    if "\x00" in value:
+        raise fail(f"field {key!r} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise fail(f"field {key!r} is not valid Unicode (unpaired surrogate)") from None
+    return value
 
 
 def _paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in text.replace("\r\n", "\n").split("\n\n")]
 
 
-def _date(value: Any, fail: _Fail) -> tuple[datetime, bool]:
+def _date(value: Any, fail: _Fail, latest: datetime) -> tuple[datetime, bool]:
     if not isinstance(value, str) or not value.strip():
         raise fail("field 'date' is missing; expected YYYY-MM-DD or an ISO 8601 time")
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise fail(f"bad date {text!r}; expected YYYY-MM-DD or an ISO 8601 time") from None
+        raise fail(f"bad date {text[:40]!r}; expected YYYY-MM-DD or an ISO 8601 time") from None
     date_only = len(text) == 10
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC), date_only
+    try:
+        published = parsed.astimezone(UTC)
+    except OverflowError:
+        raise fail(f"date {text!r} is out of range once converted to UTC") from None
+    if published > latest:
+        raise fail(f"date {text!r} is in the future")
+    return published, date_only
 
 
 def _brief(title: str, summary: Any, lead: str, fail: _Fail) -> str:

@@ -35,6 +35,7 @@ from bot.errors import SourceError, StorageError
 from bot.metrics import Metrics
 from bot.sources.feeds import parse_feed
 from bot.sources.http import Fetcher, FetchError, FetchResult
+from bot.sources.limits import DEFAULT_MAX_ARTICLE_BYTES
 from bot.storage import Feed, Storage
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class FeedPoller:
         concurrency: int = 8,
         zone: tzinfo = UTC,
         summary_chars: int = 300,
+        max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
         configured: Sequence[FeedSpec] = (),
         fetcher: Fetcher | None = None,
         clock: Callable[[], float] = time.time,
@@ -96,6 +98,7 @@ class FeedPoller:
         self.concurrency = concurrency
         self.zone = zone
         self.summary_chars = summary_chars
+        self.max_article_bytes = max_article_bytes
         self.configured = list(configured)
         self.fetcher = fetcher or Fetcher(connections=concurrency * 2)
         self._owns_fetcher = fetcher is None
@@ -116,6 +119,7 @@ class FeedPoller:
             interval_s=settings.feed_interval_seconds,
             zone=ZoneInfo(settings.default_timezone),
             summary_chars=settings.summary_chars,
+            max_article_bytes=settings.max_article_bytes,
             configured=settings.feeds,
         )
 
@@ -246,6 +250,7 @@ class FeedPoller:
                 content_type=fetched.content_type,
                 known=memory.fingerprints if memory else None,
                 summary_chars=self.summary_chars,
+                max_article_bytes=self.max_article_bytes,
             )
         except SourceError as exc:
             await self._failed(feed, str(exc), fetched.retry_after)

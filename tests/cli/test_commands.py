@@ -165,3 +165,28 @@ def test_ingest_json_matches_the_expected_corpus_fields(db: Path) -> None:
     for name, want in expected.items():
         for field in ("title", "date", "rubric", "tags", "lead"):
             assert got[name][field] == want[field], (name, field)
+
+
+def test_search_prints_what_the_bot_finds_with_latest_rows(db: Path) -> None:
+    svodka("ingest", str(EXAMPLE), "-", db=db, stdin=GOOD)
+    found = svodka("search", "выборов", "маслихат", "--json", db=db)
+    assert found.returncode == 0, found.stderr
+    [record] = [json.loads(line) for line in found.stdout.splitlines()]
+    latest = svodka("latest", "--json", db=db)
+    rows = {r["title"]: r for r in map(json.loads, latest.stdout.splitlines())}
+    assert record == rows["Выборы прошли спокойно"]
+
+    text = svodka("search", "казахстан", db=db)
+    assert text.returncode == 0, text.stderr
+    assert "Казахстан не занимает чью-либо сторону" in text.stdout
+    assert "#Референдум_2026" in text.stdout
+    second = GOOD.replace("Выборы прошли спокойно", "Выборы прошли повторно")
+    svodka("ingest", "-", db=db, stdin=second)
+    assert len(svodka("search", "выборы", "--json", db=db).stdout.splitlines()) == 2
+    one = svodka("search", "выборы", "-n", "1", "--json", db=db)
+    assert len(one.stdout.splitlines()) == 1
+
+    nothing = svodka("search", "гиппопотам", db=db)
+    assert nothing.returncode == 1
+    assert nothing.stdout == ""
+    assert nothing.stderr.strip() == "svodka search: nothing found for 'гиппопотам'"

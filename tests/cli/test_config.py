@@ -29,6 +29,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "WEBHOOK_PATH",
         "WEB_HOST",
         "WEB_PORT",
+        "MAX_ARTICLE_BYTES",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -43,6 +44,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.digest_time == time(9, 0)
     assert settings.rate_global_per_second == 25
     assert settings.summary_chars == 300
+    assert settings.max_article_bytes == 1024 * 1024
     assert settings.webhook_url is None
     assert settings.webhook_path == "/telegram"
     assert settings.web_host == "127.0.0.1"
@@ -72,6 +74,25 @@ def test_defaults_are_the_documented_ones() -> None:
         ("WEBHOOK_PATH", "/metrics", "WEBHOOK_PATH: expected a path"),
         ("WEB_PORT", "70000", "WEB_PORT:"),
         ("WEB_PORT", "http", "WEB_PORT:"),
+        ("DATABASE_URL", "postgresql://u:s3cret@[::1:5432/db", "DATABASE_URL: malformed URL"),
+        (
+            "DATABASE_URL",
+            "postgresql://u:s3cret@db:99999/news",
+            "DATABASE_URL: port 99999 is out of range (1 to 65535) in "
+            "postgresql://u:***@db:99999/news",
+        ),
+        (
+            "DATABASE_URL",
+            "postgresql://u@db:5432x/news?password=s3cret",
+            "DATABASE_URL: a port is not a number in postgresql://u@db:5432x/news?password=***",
+        ),
+        ("DATABASE_URL", "postgresql://u:s3cret@[::1]x/db", "DATABASE_URL: unexpected 'x'"),
+        ("MAX_ARTICLE_BYTES", "lots", "MAX_ARTICLE_BYTES: could not parse"),
+        ("MAX_ARTICLE_BYTES", "100", "MAX_ARTICLE_BYTES: Input should be greater than"),
+        ("FEEDS", '["https://a.example/rss"', "FEEDS: not a JSON list"),
+        ("FEEDS", '["https://a.example/rss", "ftp://b.example"]', "FEEDS: "),
+        ("FEEDS", '[{"url": "ftp://b.example"}]', "'ftp://b.example' is not an http(s) URL"),
+        ("ADMIN_IDS", "[1, 2", "ADMIN_IDS: not a JSON list"),
     ],
 )
 def test_a_wrong_value_names_the_variable_in_one_line(
@@ -83,6 +104,7 @@ def test_a_wrong_value_names_the_variable_in_one_line(
     message = str(caught.value)
     assert expected in message
     assert "\n" not in message
+    assert "s3cret" not in message
 
 
 def test_the_token_never_shows_in_errors_or_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,6 +173,39 @@ def test_lists_are_read_from_plain_text(monkeypatch: pytest.MonkeyPatch) -> None
         FeedSpec(url="https://a.example/rss", rubric="Политика", tags=("Казахстан", "Выборы")),
         FeedSpec(url="https://b.example/atom"),
     ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://a.example/rss | Политика | Казахстан #Выборы, https://b.example/atom?x=1,2",
+        "https://a.example/rss | Политика | Казахстан #Выборы;https://b.example/atom?x=1,2",
+        '["https://a.example/rss | Политика | Казахстан #Выборы", "https://b.example/atom?x=1,2"]',
+        '[{"url": "https://a.example/rss", "rubric": "Политика", "tags": ["Казахстан", "Выборы"]},'
+        ' "https://b.example/atom?x=1,2"]',
+    ],
+)
+def test_feeds_are_a_comma_list_or_a_json_list(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("FEEDS", value)
+    assert load_settings().feeds == [
+        FeedSpec(url="https://a.example/rss", rubric="Политика", tags=("Казахстан", "Выборы")),
+        FeedSpec(url="https://b.example/atom?x=1,2"),  # a comma inside a URL stays there
+    ]
+
+
+def test_admin_ids_may_be_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_IDS", "[101, 202]")
+    assert load_settings().admin_ids == [101, 202]
+
+
+@pytest.mark.parametrize(("value", "size"), [("512KiB", 524288), ("2MB", 2_000_000)])
+def test_the_article_size_limit_takes_units(
+    monkeypatch: pytest.MonkeyPatch, value: str, size: int
+) -> None:
+    monkeypatch.setenv("MAX_ARTICLE_BYTES", value)
+    assert load_settings().max_article_bytes == size
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:

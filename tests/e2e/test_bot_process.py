@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
+from pathlib import Path
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bot.storage import Storage
 from tests.botapi import BotAPIServer
 from tests.botapi.models import StoredMessage
-from tests.e2e.conftest import ADMIN_ID, BOT_USERNAME, BotProcess
+from tests.e2e.conftest import ADMIN_ID, BOT_USERNAME, PROJECT_ROOT, BotProcess, bot_env
+from tests.waiting import until
 
 pytestmark = pytest.mark.e2e
 
@@ -213,3 +218,63 @@ async def test_admin_ingests_an_article_sent_as_text(
     assert reply.text is not None
     assert reply.text.startswith("📥 Сохранено: новых 1")
     assert await store.articles.tag("инфляция") is not None
+
+
+# What a Bot API that is down, or not a Bot API at all, answers getMe with.
+BROKEN_ANSWERS = {
+    "500": (500, "application/json", '{"ok": false, "error_code": 500, "description": "Oops"}'),
+    "502 page": (502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+    "web page": (200, "text/html", "<!DOCTYPE html><html><body>Welcome</body></html>"),
+    "not JSON": (200, "text/plain", "hello"),
+    "wrong shape": (200, "application/json", '{"ok": true, "result": [1, 2, 3]}'),
+}
+SAID = {
+    "500": "answered getMe with a server error: Oops",
+    "502 page": "answered with an HTML page, not a Bot API response",
+    "web page": "answered with an HTML page, not a Bot API response",
+    "not JSON": "answered with text that is not JSON, not a Bot API response",
+    "wrong shape": "answered with JSON of another shape, not a Bot API response",
+}
+
+
+async def run_bot(database: Path, api_url: str, **env: str) -> tuple[int, str]:
+    """``python -m bot run`` to its end (at most two minutes): status and standard error."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=PROJECT_ROOT, env=bot_env(database, api_url) | env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, err.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("answer", list(BROKEN_ANSWERS))
+async def test_a_broken_bot_api_at_start_is_one_line(database: Path, answer: str) -> None:
+    status, content_type, body = BROKEN_ANSWERS[answer]
+
+    async def reply(request: web.Request) -> web.Response:
+        return web.Response(status=status, text=body, content_type=content_type)
+
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", reply)
+    async with TestServer(app, host="127.0.0.1") as api:
+        url = str(api.make_url("")).rstrip("/")
+        code, err = await run_bot(database, url, LOG_LEVEL="WARNING")
+    assert code == 1
+    assert err.splitlines() == [f"svodka: the Bot API at {url} {SAID[answer]}" + (
+        "; is TELEGRAM_API_URL right?" if answer != "500" else ""
+    )]  # fmt: skip
+
+
+async def test_ctrl_c_while_starting_stops_cleanly(server: BotAPIServer, tmp_path: Path) -> None:
+    for n, delay in enumerate((0.0, 0.05, 0.3)):
+        database = tmp_path / f"fresh-{n}.sqlite3"  # created by the process: a mark of its start
+        process = BotProcess(database, server.url, tmp_path / f"bot-{n}.log")
+        await process.start()
+        await until(database.exists, timeout=60, what="the bot to open its database")
+        await asyncio.sleep(delay)
+        status = await process.stop(timeout=60)
+        assert status in (0, 130), process.log
+        assert "Traceback" not in process.log
+        assert "Event loop is closed" not in process.log

@@ -188,9 +188,87 @@ def test_known_items_are_not_built_again() -> None:
         ("2026-03-03", datetime(2026, 3, 3, tzinfo=UTC), True),
         ("2026-13-45", None, False),
         ("вчера", None, False),
+        # Dates that cannot be shown in UTC count as no date.
+        ("0001-01-01T00:00:00+14:00", None, False),
+        ("9999-12-31T23:59:59-12:00", None, False),
     ],
 )
 def test_item_dates_are_read_in_their_zone(
     raw: str, expected: datetime | None, date_only: bool
 ) -> None:
     assert entry_date({"published": raw}, ALMATY) == (expected, date_only)
+
+
+def item_feed(*items: str, declared: str = "UTF-8") -> str:
+    return (
+        f'<?xml version="1.0" encoding="{declared}"?><rss version="2.0"><channel>'
+        "<title>Лента</title>" + "".join(items) + "</channel></rss>"
+    )
+
+
+def item(title: str, date: str, text: str = "Короткий текст новости.") -> str:
+    link = f"https://news.example.kz/{abs(hash(title))}"
+    return (
+        f"<item><title>{title}</title><link>{link}</link><pubDate>{date}</pubDate>"
+        f"<description>{text}</description></item>"
+    )
+
+
+@pytest.mark.parametrize("content_type", ["application/rss+xml; charset=utf-8", None])
+def test_a_feed_declared_utf8_but_sent_in_cp1251_is_read_right(content_type: str | None) -> None:
+    text = item_feed(
+        item("Снег закрыл трассу Алматы – Бишкек", "Tue, 03 Mar 2026 09:15:00 +0600"),
+        item("В Астане открыли новый парк «Жасыл»", "Tue, 03 Mar 2026 11:00:00 +0600"),
+    )
+    feed = parse_feed(text.encode("cp1251"), KZ_URL, now=NOW, content_type=content_type)
+    assert feed.title == "Лента"
+    assert sorted(a.title for a in feed.articles) == [
+        "В Астане открыли новый парк «Жасыл»",
+        "Снег закрыл трассу Алматы – Бишкек",
+    ]
+    assert feed.articles[0].lead == "Короткий текст новости."
+
+
+def test_a_feed_in_its_declared_encoding_is_left_to_feedparser() -> None:
+    text = item_feed(
+        item("Курс тенге", "Tue, 03 Mar 2026 09:15:00 +0600"), declared="windows-1251"
+    )
+    [article] = parse_feed(text.encode("cp1251"), KZ_URL, now=NOW).articles
+    assert article.title == "Курс тенге"
+
+
+def test_items_dated_after_the_fetch_are_stored_at_the_fetch() -> None:
+    feed = parse_feed(
+        item_feed(
+            item("Из будущего", "Fri, 31 Dec 9999 23:59:59 +0000"),
+            item("Через час", "Fri, 06 Mar 2026 13:00:00 +0000"),
+            item("Завтрашний день", "2026-03-07"),  # a local day may run ahead of UTC
+            item("Послезавтра", "2026-03-08"),
+            item("Только что", "Fri, 06 Mar 2026 11:59:00 +0000"),
+        ).encode(),
+        KZ_URL,
+        now=NOW,
+    )
+    dates = {a.title: (a.published, a.date_only) for a in feed.articles}
+    assert dates == {
+        "Из будущего": (NOW, False),
+        "Через час": (NOW, False),
+        "Завтрашний день": (datetime(2026, 3, 7, tzinfo=UTC), True),
+        "Послезавтра": (NOW, False),
+        "Только что": (datetime(2026, 3, 6, 11, 59, tzinfo=UTC), False),
+    }
+
+
+def test_an_item_over_the_size_limit_is_left_out_with_a_reason() -> None:
+    feed = parse_feed(
+        item_feed(
+            item("Огромная", "Tue, 03 Mar 2026 09:15:00 +0600", "Абзац текста. " * 1000),
+            item("Обычная", "Tue, 03 Mar 2026 09:15:00 +0600"),
+        ).encode(),
+        KZ_URL,
+        now=NOW,
+        max_article_bytes=8192,
+    )
+    assert [a.title for a in feed.articles] == ["Обычная"]
+    [reason] = feed.skipped
+    assert reason.endswith("larger than the 8 KiB limit of an article (MAX_ARTICLE_BYTES)")

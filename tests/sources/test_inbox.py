@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.models import Article
+from bot.sources import inbox as inbox_module
 from bot.sources.inbox import EMPTY_GRACE_S, InboxWatcher
-from bot.storage import Storage
+from bot.storage import IngestResult, Storage
 
 GOOD = """ date 2026-05-01 #Выборы-2026 #Алматы
 Политика
@@ -159,3 +164,127 @@ async def test_the_running_worker_ingests_dropped_files(store: Storage, inbox: P
             await task
     assert (inbox / "done" / "live.txt").exists()
     assert await store.articles.count() == 1
+
+
+async def test_a_bad_record_is_named_by_its_line_and_the_good_ones_stored(
+    store: Storage, inbox: Path
+) -> None:
+    good = {"title": "Заголовок", "date": "2026-03-03", "lead": "Лид.", "summary": "Заголовок"}
+    lines = [
+        json.dumps(good, ensure_ascii=False),
+        json.dumps(good | {"title": "Второй"}, ensure_ascii=False),
+        json.dumps({"title": "Восток", "date": "0001-01-01T00:00:00+14:00"}),
+        "[" * 50_000 + "]" * 50_000,
+        json.dumps(good | {"title": "Третий"}, ensure_ascii=False),
+    ]
+    (inbox / "batch.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    watch = watcher(store, inbox)
+    await watch.scan()
+    assert (await watch.scan()).failed == ["batch.jsonl"]
+    report = (inbox / "failed" / "batch.jsonl.error").read_text(encoding="utf-8")
+    assert report.splitlines() == [
+        "batch.jsonl:3: date '0001-01-01T00:00:00+14:00' is out of range once converted to UTC",
+        "batch.jsonl:4: not JSON: nested too deeply",
+    ]
+    assert await store.articles.count() == 3
+
+
+async def test_a_large_json_lines_file_is_stored_in_bounded_batches(
+    store: Storage, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = {"date": "2026-03-03", "lead": "Лид.", "body": ["абзац " * 200]}
+    lines = [json.dumps(record | {"title": f"Заголовок {n}"}) for n in range(2500)]
+    (inbox / "big.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    sizes: list[int] = []
+    upsert = store.articles.upsert_many
+
+    async def counting(articles: list[Article], **kwargs: Any) -> IngestResult:
+        sizes.append(len(articles))
+        return await upsert(articles, **kwargs)
+
+    monkeypatch.setattr(store.articles, "upsert_many", counting)
+    watch = watcher(store, inbox)
+    await watch.scan()
+    assert (await watch.scan()).done == ["big.jsonl"]
+    assert sum(sizes) == 2500
+    assert max(sizes) <= 1000
+    assert await store.articles.count() == 2500
+
+
+async def test_an_article_over_the_size_limit_goes_to_failed(store: Storage, inbox: Path) -> None:
+    (inbox / "huge.txt").write_text(GOOD + "Длинный абзац. " * 1000, encoding="utf-8")
+    (inbox / "fine.txt").write_text(GOOD, encoding="utf-8")
+    watch = InboxWatcher(store, inbox, clock=Clock(), max_article_bytes=8192)
+    await watch.scan()
+    result = await watch.scan()
+    assert (result.done, result.failed) == (["fine.txt"], ["huge.txt"])
+    report = (inbox / "failed" / "huge.txt.error").read_text(encoding="utf-8")
+    assert report == "huge.txt:1: larger than the 8 KiB limit of an article (MAX_ARTICLE_BYTES)\n"
+
+
+async def test_links_and_special_files_go_to_failed_unread(
+    store: Storage, inbox: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text(GOOD, encoding="utf-8")
+    (inbox / "link.txt").symlink_to(outside)
+    (inbox / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    (inbox / "loop.txt").symlink_to(inbox / "loop.txt")
+    os.mkfifo(inbox / "pipe.txt")
+    watch = watcher(store, inbox)
+    await watch.scan()
+    result = await watch.scan()
+    assert sorted(result.failed) == ["broken.txt", "link.txt", "loop.txt", "pipe.txt"]
+    reasons = {
+        name: (inbox / "failed" / f"{name}.error").read_text(encoding="utf-8")
+        for name in result.failed
+    }
+    assert reasons["link.txt"] == "link.txt:1: a symbolic link; not followed\n"
+    assert reasons["broken.txt"] == "broken.txt:1: a symbolic link; not followed\n"
+    assert reasons["loop.txt"] == "loop.txt:1: a symbolic link; not followed\n"
+    assert reasons["pipe.txt"] == "pipe.txt:1: not a regular file (a FIFO); not read\n"
+    assert (inbox / "failed" / "link.txt").is_symlink()
+    assert outside.read_text(encoding="utf-8") == GOOD  # the target is never touched
+    assert await store.articles.count() == 0
+
+
+async def test_an_unreadable_file_is_told_once_and_read_when_it_can_be(
+    store: Storage, inbox: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (inbox / "locked.txt").write_text(GOOD, encoding="utf-8")
+    read = inbox_module.read_article_file
+
+    def refusing(path: Path, *args: Any, **kwargs: Any) -> bytes:
+        if path.name == "locked.txt":  # as permissions would for anyone but root
+            raise PermissionError(13, "Permission denied", str(path))
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(inbox_module, "read_article_file", refusing)
+    watch = watcher(store, inbox)
+    with caplog.at_level(logging.WARNING, logger="bot.sources.inbox"):
+        for _ in range(6):
+            result = await watch.scan()
+            assert not result.done
+            assert not result.failed
+    told = [r.getMessage() for r in caplog.records if "locked.txt" in r.getMessage()]
+    assert told == ["inbox: cannot read locked.txt, will retry: [Errno 13] Permission denied: "
+                    f"'{inbox / 'locked.txt'}'"]  # fmt: skip
+    monkeypatch.setattr(inbox_module, "read_article_file", read)
+    assert (await watch.scan()).done == ["locked.txt"]
+
+
+async def test_a_subfolder_is_told_once_and_never_read(
+    store: Storage, inbox: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (inbox / "2026").mkdir()
+    (inbox / "2026" / "inside.txt").write_text(GOOD, encoding="utf-8")
+    watch = watcher(store, inbox)
+    with caplog.at_level(logging.WARNING, logger="bot.sources.inbox"):
+        for _ in range(4):
+            await watch.scan()
+    told = [r.getMessage() for r in caplog.records]
+    assert told == [
+        f"inbox: 2026/ is a folder and is not read; only files directly in {inbox} are"
+    ]
+    assert (inbox / "2026" / "inside.txt").exists()
+    assert await store.articles.count() == 0

@@ -23,13 +23,34 @@ from bot.text import build_article, parse_article
 from tests.sources.conftest import fixture
 
 ROOT = Path(__file__).resolve().parents[2]
+# The dev corpus widens the round trips where it is checked out beside the repository.
 CORPUS = ROOT.parent / "shared" / "corpus" / "dev"
+EXAMPLES = ROOT / "examples" / "articles"
+FEEDS = {
+    "rss_kz.xml": "https://stepnews.example.kz/rss/all.xml",
+    "atom_ru.xml": "https://sibnews.example.ru/atom.xml",
+    "rss_ru_entities.xml": "https://lenta.example.ru/rss",
+}
+# Articles of every shape the format allows: date only, no tags, no rubric, an author.
+TEXTS = {
+    "weather.txt": " date 2026-02-20 #Погода #Алматы\nОбщество\n\nВ Алматы ожидается "
+    "снегопад\n\nАЛМАТЫ. KAZINFORM – Синоптики обещают снег и гололед до конца недели.\n\n"
+    "Водителей просят быть осторожнее.\n\nАйгерим Сапарова\n",
+    "tenge.txt": " date 2026-02-25\nЭкономика\n\nКурс тенге укрепился\n\nТенге укрепился "
+    "к доллару на утренних торгах, сообщает пресс-служба биржи.\n",
+    "bare.txt": " date 2026-03-01 #Спорт\n\nСборная вышла в финал\n\nСборная обыграла "
+    "соперника со счетом 3:1.\n\nФинал пройдет в субботу.\n",
+}
 
 
-def corpus_articles() -> list[Article]:
-    articles = [parse_article(p.read_bytes(), p.name) for p in sorted(CORPUS.glob("*.txt"))]
-    feed = parse_feed(fixture("rss_kz.xml"), "https://stepnews.example.kz/rss/all.xml")
-    return articles + feed.articles
+def sample_articles() -> list[Article]:
+    """Articles from the repository's own texts and feeds, and the dev corpus if present."""
+    paths = sorted(EXAMPLES.glob("*.txt")) + sorted(CORPUS.glob("*.txt"))
+    articles = [parse_article(p.read_bytes(), p.name) for p in paths]
+    articles += [parse_article(text.encode(), name) for name, text in TEXTS.items()]
+    for name, url in FEEDS.items():
+        articles += parse_feed(fixture(name), url).articles
+    return articles
 
 
 def good_article() -> Article:
@@ -93,6 +114,14 @@ def test_a_minimal_record_is_cleaned_and_summarised() -> None:
         ('{"title": "Дата", "date": "03.03.2026"}', "bad date '03.03.2026'"),
         ('{"title": "Теги", "date": "2026-03-03", "tags": [1]}', "'tags' must be a list"),
         ('{"title": 5, "date": "2026-03-03"}', "'title' must be a string"),
+        # Dates that overflow once converted to UTC, and one far in the future.
+        ('{"title": "Т", "date": "0001-01-01T00:00:00+14:00"}', "out of range"),
+        ('{"title": "Т", "date": "9999-12-31T23:59:59-12:00"}', "out of range"),
+        ('{"title": "Т", "date": "9999-12-31"}', "'9999-12-31' is in the future"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"title": "Т", "date": "2026-03-03", "n": ' + "9" * 5000 + "}", "not JSON"),
+        ('{"title": "Т\\u0000", "date": "2026-03-03"}', "'title' contains a NUL"),
+        ('{"title": "Т", "date": "2026-03-03", "body": ["\\udc00"]}', "'body' is not valid"),
     ],
 )
 def test_bad_lines_are_reported_with_file_and_line(line: str, reason: str) -> None:
@@ -106,6 +135,36 @@ def test_bad_lines_are_reported_with_file_and_line(line: str, reason: str) -> No
     assert reason in error.reason
 
 
+def test_a_date_is_refused_only_past_a_day_ahead() -> None:
+    now = datetime(2026, 3, 3, 12, tzinfo=UTC)
+    lines = [
+        json.dumps({"title": "Завтра по времени Самоа", "date": "2026-03-04"}),
+        json.dumps({"title": "Через два дня", "date": "2026-03-05T13:00:00+00:00"}),
+    ]
+    tomorrow, later = read_jsonl(lines, "dates.jsonl", now=now)
+    assert isinstance(tomorrow, Article)
+    assert isinstance(later, ArticleFormatError)
+    assert str(later) == "dates.jsonl:2: date '2026-03-05T13:00:00+00:00' is in the future"
+
+
+def test_an_article_over_the_size_limit_is_refused_and_a_long_line_never_read() -> None:
+    limit = 4096
+    small = {"title": "Малая", "date": "2026-03-03", "body": ["абзац " * 100]}
+    big = {"title": "Большая", "date": "2026-03-03", "body": ["абзац " * 400]}
+    huge = {"title": "Огромная", "date": "2026-03-03", "body": ["x" * 10 * limit]}
+    stream = io.BytesIO(
+        b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in (small, big, huge, small))
+    )
+    items = list(read_jsonl(stream, "sizes.jsonl", max_bytes=limit))
+    assert [type(i).__name__ for i in items] == [
+        "Article", "ArticleFormatError", "ArticleFormatError", "Article"
+    ]  # fmt: skip
+    assert str(items[1]) == (
+        "sizes.jsonl:2: larger than the 4 KiB limit of an article (MAX_ARTICLE_BYTES)"
+    )
+    assert str(items[2]) == "sizes.jsonl:3: record longer than 16 KiB; not read"
+
+
 def test_a_line_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "latin.jsonl"
     path.write_bytes(b'{"title": "caf\xe9", "date": "2026-03-03"}\n')
@@ -116,9 +175,9 @@ def test_a_line_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
 async def test_export_then_ingest_into_an_empty_database_gives_the_same_articles(
     store: Storage, tmp_path: Path
 ) -> None:
-    await store.articles.upsert_many(corpus_articles())
+    await store.articles.upsert_many(sample_articles())
     exported = [article_to_json(a) async for a in store.articles.export()]
-    assert len(exported) == await store.articles.count() > 20
+    assert len(exported) == await store.articles.count() >= 10
     lines = [json.dumps(r, ensure_ascii=False) for r in exported]
 
     empty = await SqliteStorage.open(tmp_path / "second.sqlite3")
@@ -136,7 +195,7 @@ async def test_export_then_ingest_into_an_empty_database_gives_the_same_articles
 async def _fill(db: Path) -> int:
     storage = await SqliteStorage.open(db)
     try:
-        await storage.articles.upsert_many(corpus_articles())
+        await storage.articles.upsert_many(sample_articles())
         return await storage.articles.count()
     finally:
         await storage.close()

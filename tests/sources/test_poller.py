@@ -166,8 +166,8 @@ async def test_retry_after_is_respected(
     [
         (None, "HTTP 404 Not Found"),
         (Route(redirect="loop"), "more than 5 redirects"),
-        (Route(b"<rss>" + b" " * 5000 + b"</rss>"), "larger than the 4096 bytes limit"),
-        (Route(b"<rss>" + b" " * 5000 + b"</rss>", chunked=True), "larger than the 4096 bytes"),
+        (Route(b"<rss>" + b" " * 5000 + b"</rss>"), "larger than the 4 KiB limit"),
+        (Route(b"<rss>" + b" " * 5000 + b"</rss>", chunked=True), "larger than the 4 KiB"),
         (Route(fixture("page.html"), content_type="text/html"), "this is a web page"),
         (Route(delay=5), "timed out after 1 s"),
     ],

@@ -86,3 +86,30 @@ async def test_metrics_are_prometheus_text_with_the_outbox_depth(site: Web) -> N
         "svodka_feed_errors_total",
     ):
         assert await site.metric(name) == 0, name
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"\xff\xfe{}",
+        b"[1, 2]",
+        b"{}",
+        b'{"update_id": "many"}',
+        b'{"update_id": 1, "message": {"text": 5}}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+)
+async def test_a_body_that_is_not_an_update_is_a_bad_request(
+    site: Web, api: BotAPIServer, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = {HEADER: SECRET, "Content-Type": "application/json"}
+    async with site.http.post(site.webhook, data=body, headers=headers) as response:
+        assert response.status == 400
+        assert await response.text() == "not a Telegram update"
+    refused = [r for r in caplog.records if r.name == "bot.web"]
+    assert [r.levelname for r in refused] == ["WARNING"]
+    assert refused[0].getMessage().startswith("webhook: refused a body that is not")
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback anywhere
+    assert await post(site, command("/start"), SECRET) == 200  # and the next update is served
+    assert api.calls("sendMessage")
