@@ -9,7 +9,7 @@ from collections import deque
 
 import pytest
 
-from bot.digest.ratelimit import Pacer, TokenBucket
+from bot.delivery.pacing import Pacer, TokenBucket
 
 
 class FakeClock:

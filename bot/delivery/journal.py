@@ -11,7 +11,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from bot.storage.interface import DATABASE_ERRORS, OutboxStore
+from bot.errors import StorageError
+from bot.storage.interface import OutboxStore
 from bot.storage.records import DigestRun, OutboxRow, Outcomes
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class Journal:
             try:
                 finished = await self.outbox.record(outcomes)
                 recorded = True
-            except DATABASE_ERRORS as exc:
+            except StorageError as exc:
                 for waiter in waiters:
                     waiter.set_exception(exc)
                 raise
