@@ -7,6 +7,7 @@ that blocked the bot. These tests assert on what each chat received and what was
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.storage import Storage
 from tests.botapi import BotAPIServer, Window
 from tests.digest.conftest import add_chats, enqueue_run, make_settings, outbox_rows
+from tests.waiting import until
 
 
 def received(server: BotAPIServer, chat_id: int) -> list[str]:
@@ -202,3 +204,23 @@ async def test_an_answer_lost_after_telegram_accepted_is_the_one_duplicate(
 
     assert received(server, 6001) == ["hello", "hello"]  # the documented window
     assert received(server, 6002) == ["world"]
+
+
+async def test_a_worker_cancelled_as_it_is_woken_stops_and_gives_the_lease_back(
+    storage: Storage, bot: Bot, server: BotAPIServer, db_path: Path
+) -> None:
+    settings = make_settings(db_path, server.url)
+    delivery = DeliveryWorker(storage, bot, settings, poll_interval=30)
+    task = asyncio.create_task(delivery.run())
+    try:
+        await until(lambda: storage.outbox.lease_holder(), timeout=30, what="the delivery lease")
+        await asyncio.sleep(0.5)  # asleep until the next poll, most likely
+        # New rows wake it in the very step it is cancelled: the cancellation must win.
+        delivery.wake()
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=30)
+        assert done, "the worker did not stop when cancelled"
+        assert task.cancelled()
+    finally:
+        task.cancel()
+    assert await storage.outbox.lease_holder() is None  # stopped before the storage closes

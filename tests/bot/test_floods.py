@@ -1,0 +1,70 @@
+"""A flood of commands to one chat is answered less, not more: through the real dispatcher,
+paced on the process's pacer, with Telegram refusing some of the replies."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import create_bot, create_dispatcher
+from bot.config import Settings
+from bot.delivery.pacing import Pacer
+from bot.storage import Storage
+from tests.bot.conftest import USER_ID, RecordingSession, Tg, article, sent
+
+pytestmark = pytest.mark.slow
+
+COMMANDS = ["/start", "/help", "/tags", "/latest", "/settings", "/subscriptions", "/search А"]
+FLOOD = 200
+SECONDS = 10.0
+
+
+def flood_429(seconds: int) -> dict[str, object]:
+    return {
+        "ok": False,
+        "error_code": 429,
+        "description": f"Too Many Requests: retry after {seconds}",
+        "parameters": {"retry_after": seconds},
+    }
+
+
+@pytest.fixture
+async def paced(
+    settings: Settings, store: Storage, session: RecordingSession
+) -> AsyncIterator[Tg]:
+    """The bot as ``run`` builds it: throttled (1 s, the default) and paced."""
+    real = settings.model_copy(update={"throttle_seconds": 1.0})
+    bot = create_bot(real, session=session, pacer=Pacer.from_settings(real))
+    yield Tg(create_dispatcher(settings=real, storage=store), bot, session)
+    await bot.session.close()
+
+
+async def test_two_hundred_commands_in_ten_seconds_get_a_bounded_answer_and_no_traceback(
+    paced: Tg, store: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    await store.articles.upsert_many([article("А")])
+    # Telegram refuses two replies with 429 during the flood.
+    paced.session.fail("sendMessage", USER_ID, None, None, flood_429(1), None, flood_429(1))
+    commands = itertools.cycle(COMMANDS)
+    tasks = []
+    started = time.monotonic()
+    with caplog.at_level(logging.DEBUG):
+        for n in range(FLOOD):  # as polling hands them over: each update its own task
+            delay = started + n * SECONDS / FLOOD - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(paced.send(next(commands))))
+        await asyncio.wait_for(asyncio.gather(*tasks), 120)
+    answers = sent(paced.session.calls)
+    warnings = [c for c in answers if c.text.startswith("Не так быстро")]
+    apologies = [c for c in answers if c.text.startswith("Извините")]
+    # A burst of 5, then one a second for ten seconds: the rest are dropped unanswered.
+    assert 10 <= len(answers) - len(warnings) <= 5 + 2 * int(SECONDS) + 2, len(answers)
+    assert len(warnings) == 1  # the flood is told once
+    assert apologies == []  # a refused reply gets no apology
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
