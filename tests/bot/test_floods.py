@@ -16,6 +16,8 @@ from bot.config import Settings
 from bot.delivery.pacing import Pacer
 from bot.storage import Storage
 from tests.bot.conftest import USER_ID, RecordingSession, Tg, article, sent
+from tests.bot.test_robustness import flood
+from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 
@@ -24,24 +26,37 @@ FLOOD = 200
 SECONDS = 10.0
 
 
-def flood_429(seconds: int) -> dict[str, object]:
-    return {
-        "ok": False,
-        "error_code": 429,
-        "description": f"Too Many Requests: retry after {seconds}",
-        "parameters": {"retry_after": seconds},
-    }
+@pytest.fixture
+def real(settings: Settings) -> Settings:
+    return settings.model_copy(update={"throttle_seconds": 1.0})  # the default
+
+
+@pytest.fixture
+def pacer(real: Settings) -> Pacer:
+    return Pacer.from_settings(real)
 
 
 @pytest.fixture
 async def paced(
-    settings: Settings, store: Storage, session: RecordingSession
+    real: Settings, pacer: Pacer, store: Storage, session: RecordingSession
 ) -> AsyncIterator[Tg]:
-    """The bot as ``run`` builds it: throttled (1 s, the default) and paced."""
-    real = settings.model_copy(update={"throttle_seconds": 1.0})
-    bot = create_bot(real, session=session, pacer=Pacer.from_settings(real))
+    """The bot as ``run`` builds it: throttled and paced on the process's pacer."""
+    bot = create_bot(real, session=session, pacer=pacer)
     yield Tg(create_dispatcher(settings=real, storage=store), bot, session)
     await bot.session.close()
+
+
+async def test_a_429_on_a_reply_pauses_digests_too_then_the_reply_goes_again(
+    paced: Tg, pacer: Pacer
+) -> None:
+    paced.session.fail("sendMessage", USER_ID, flood(1))
+    reply = asyncio.create_task(paced.send("/help"))
+    await until(lambda: pacer.paused_until > pacer.clock(), what="the pacer to pause")
+    paused_until = pacer.paused_until
+    await pacer.acquire()  # a digest's turn
+    assert pacer.clock() >= paused_until
+    calls = await asyncio.wait_for(reply, 30)
+    assert [c.method for c in calls] == ["sendMessage", "sendMessage"]  # refused, then sent
 
 
 async def test_two_hundred_commands_in_ten_seconds_get_a_bounded_answer_and_no_traceback(
@@ -49,7 +64,7 @@ async def test_two_hundred_commands_in_ten_seconds_get_a_bounded_answer_and_no_t
 ) -> None:
     await store.articles.upsert_many([article("А")])
     # Telegram refuses two replies with 429 during the flood.
-    paced.session.fail("sendMessage", USER_ID, None, None, flood_429(1), None, flood_429(1))
+    paced.session.fail("sendMessage", USER_ID, None, None, flood(1), None, flood(1))
     commands = itertools.cycle(COMMANDS)
     tasks = []
     started = time.monotonic()
