@@ -23,6 +23,7 @@ How it keeps its promises:
 
 :class:`~bot.delivery.sender.Sender` sends a row and classifies Telegram's answer; this
 module applies the outcome to the row, the chat, the pace and the counters.
+:class:`~bot.delivery.queues.ChatQueues` holds the loaded rows and hands chats to senders.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ import os
 import secrets
 import socket
 import time
-from collections import Counter, deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiogram import Bot
@@ -45,6 +44,7 @@ from bot.config import Settings
 from bot.delivery.concurrency import SenderGate
 from bot.delivery.journal import Journal
 from bot.delivery.pacing import Pacer
+from bot.delivery.queues import ChatQueues
 from bot.delivery.sender import (
     Failed,
     Gone,
@@ -137,12 +137,10 @@ class DeliveryWorker:
             self.client, self.pacer, self.journal, retry=retry, stopping=lambda: self._stopping
         )
         self.gate = SenderGate(settings.rate_global_per_second, self.senders)
-        self.queues: dict[int, deque[OutboxRow]] = {}  # chat -> its rows, in id order
-        self.ready: asyncio.Queue[int | None] = asyncio.Queue()
+        self.rows = ChatQueues(
+            self.pacer, on_empty=self.wake, on_run_left=self.journal.check_finished
+        )
         self.in_flight = 0
-        self.loaded = 0  # rows in memory
-        self.run_rows: Counter[int] = Counter()  # rows in memory per digest run
-        self._last_id = 0
         self._wakeup = asyncio.Event()
         storage.outbox.listen(self.wake)
 
@@ -157,10 +155,13 @@ class DeliveryWorker:
                 try:
                     if await self._lease():
                         await self._serve(drain=False)
-                except StorageError:
+                except StorageError as exc:
                     # Typically the database locked too long by another process: the rows
-                    # are safe in the outbox, so start over after a pause.
-                    logger.exception("digest delivery stopped by a database error; restarting")
+                    # are safe in the outbox, so start over after a pause. One line: the
+                    # error names what failed, a traceback would add nothing.
+                    logger.error(
+                        "digest delivery stopped by a database error (%s); restarting", exc
+                    )
                 await self._sleep(self.poll_interval)
         finally:
             await self.client.close()
@@ -214,7 +215,7 @@ class DeliveryWorker:
                 for task in tasks:
                     if task.done():
                         task.result()  # a crashed lane or journal stops delivery loudly
-                if self.loaded < self.buffer:
+                if self.rows.loaded < self.buffer:
                     await self._load()
                 if time.monotonic() - renewed > self.lease_ttl / 3:
                     renewed = time.monotonic()
@@ -229,35 +230,25 @@ class DeliveryWorker:
             await self._stop(lanes, journal)
 
     async def _load(self) -> None:
-        while self.loaded < self.buffer:
-            rows = await self.storage.outbox.load_pending(self._last_id, LOAD_BATCH)
+        while self.rows.loaded < self.buffer:
+            rows = await self.storage.outbox.load_pending(self.rows.last_id, LOAD_BATCH)
             if not rows:
                 return
-            self._last_id = rows[-1].id
-            self.loaded += len(rows)
-            self.run_rows.update(row.run_id for row in rows if row.run_id is not None)
-            for row in rows:
-                queue = self.queues.get(row.chat_id)
-                if queue is None:
-                    self.queues[row.chat_id] = deque([row])
-                    self._schedule(row.chat_id)
-                else:
-                    queue.append(row)
+            self.rows.add(rows)
 
     async def _lane(self, index: int) -> None:
         """Take ready chats one at a time and send each one's next row."""
         me = asyncio.current_task()
         while True:
             await self.gate.admit(index)
-            chat_id = await self.ready.get()
+            chat_id = await self.rows.ready.get()
             if chat_id is None or self._stopping:
                 return
-            queue = self.queues.get(chat_id)
-            if not queue:
+            row = self.rows.head(chat_id)
+            if row is None:
                 continue
             self.in_flight += 1
             try:
-                row = queue[0]
                 outcome = await self.sender.send(row)
                 if outcome is not None:
                     await self._apply(row, outcome)
@@ -273,7 +264,7 @@ class DeliveryWorker:
                 self.gate.observe(round_trip)
                 await self.journal.sent(row, message_id)
                 self.stats.sent += 1
-                self._done(row)
+                self.rows.done(row)
             case RateLimited(wait):
                 self.stats.rate_limited += 1
                 self.stats.retried += 1
@@ -283,7 +274,7 @@ class DeliveryWorker:
                 self.pacer.pause(wait)
                 self.pacer.hold_chat(row.chat_id, self.pacer.clock() + wait)
                 await self.journal.retry(row, 0, f"429: retry after {wait:.0f} s", counts=False)
-                self._schedule(row.chat_id)
+                self.rows.schedule(row.chat_id)
             case Migrated(new_id):
                 await self._migrate(row, new_id)
             case Gone(reason):
@@ -292,7 +283,7 @@ class DeliveryWorker:
                 self.stats.failed += 1
                 logger.error("message %d to chat %d failed: %s", row.id, row.chat_id, reason)
                 await self.journal.failed(row, reason)
-                self._done(row)
+                self.rows.done(row)
             case Retry(at, reason):
                 row.failures += 1
                 row.not_before = at
@@ -305,18 +296,10 @@ class DeliveryWorker:
                     max(0.0, at - time.time()),
                 )
                 await self.journal.retry(row, at, reason, counts=True)
-                self._schedule(row.chat_id)  # the chat waits (its order is kept)
+                self.rows.schedule(row.chat_id)  # the chat waits (its order is kept)
             case Halt(error):
                 await self.journal.retry(row, 0, f"unauthorized: {error.message}", counts=False)
                 raise error  # a wrong token: stop delivering, every row stays pending
-
-    def _done(self, row: OutboxRow) -> None:
-        """The row left the outbox's open states: on to the chat's next row."""
-        queue = self.queues.get(row.chat_id)
-        if queue and queue[0] is row:
-            queue.popleft()
-            self._forget([row])
-        self._schedule(row.chat_id)
 
     async def _migrate(self, row: OutboxRow, new_id: int) -> None:
         old_id = row.chat_id
@@ -326,19 +309,8 @@ class DeliveryWorker:
         await self.storage.outbox.move_chat(old_id, new_id)
         self.stats.migrated += 1
         self.stats.retried += 1
-        moved = self.queues.pop(old_id)
-        for item in moved:
-            item.chat_id = new_id
-            item.chat_type = "supergroup"
         self.pacer.move_chat(old_id, new_id)
-        existing = self.queues.get(new_id)
-        if existing is None:
-            self.queues[new_id] = moved
-            self._schedule(new_id)
-        else:  # the supergroup already had rows queued (and is scheduled): merge by id
-            merged = sorted([*existing, *moved], key=lambda item: item.id)
-            existing.clear()
-            existing.extend(merged)
+        self.rows.move(old_id, new_id)
 
     async def _gone(self, row: OutboxRow, reason: str) -> None:
         dropped, finished = await self.storage.outbox.drop_chat(row.chat_id, row.run_id, reason)
@@ -347,39 +319,13 @@ class DeliveryWorker:
         logger.warning(
             "chat %d is gone (%s): deactivated, %d messages dropped", row.chat_id, reason, dropped
         )
-        self._forget(self.queues.pop(row.chat_id, deque()))
+        self.rows.drop(row.chat_id)
         self.wake()
         if finished:
             self.journal.on_finished(finished)
 
-    def _forget(self, rows: Iterable[OutboxRow]) -> None:
-        """Rows left memory (sent, failed, dropped); a run with none left may be finished."""
-        for row in rows:
-            self.loaded -= 1
-            if row.run_id is not None:
-                self.run_rows[row.run_id] -= 1
-                if self.run_rows[row.run_id] <= 0:
-                    del self.run_rows[row.run_id]
-                    self.journal.check_finished(row.run_id)
-
     def _idle(self) -> bool:
-        return not self.queues and self.in_flight == 0 and self.journal.idle
-
-    def _schedule(self, chat_id: int) -> None:
-        """Hand the chat to a sender when its next row may go (pacing and backoff allowing)."""
-        queue = self.queues.get(chat_id)
-        if not queue:
-            self.queues.pop(chat_id, None)
-            if not self.queues:
-                self.wake()  # perhaps drained
-            return
-        wall_delay = queue[0].not_before - time.time()
-        at = max(self.pacer.chat_ready_at(chat_id), self.pacer.clock() + wall_delay)
-        delay = at - self.pacer.clock()
-        if delay <= 0:
-            self.ready.put_nowait(chat_id)
-        else:
-            asyncio.get_running_loop().call_later(delay, self.ready.put_nowait, chat_id)
+        return self.rows.empty and self.in_flight == 0 and self.journal.idle
 
     async def _sleep(self, seconds: float) -> None:
         # Not asyncio.wait_for: before Python 3.12 it may swallow a cancellation that comes
@@ -406,12 +352,8 @@ class DeliveryWorker:
             journal.cancel()
         await asyncio.gather(journal, return_exceptions=True)
         # Rows left in memory are still pending in the database; the next start loads them.
-        self.queues.clear()
-        self.ready = asyncio.Queue()
+        self.rows.clear()
         self.in_flight = 0
-        self.loaded = 0
-        self.run_rows.clear()
-        self._last_id = 0
         self.pacer.forget_idle()
         await self.storage.outbox.release_lease(self.owner)
         # Next time as a new holder: taking the lease over sends again what a cancelled

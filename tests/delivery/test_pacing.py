@@ -151,8 +151,11 @@ async def test_replies_are_granted_before_the_digests_already_waiting() -> None:
     await asyncio.sleep(0)  # the digests queue first
     replies = [asyncio.create_task(take(f"r{n}", reply=True)) for n in range(4)]
     await asyncio.gather(*digests, *replies)
-    # The first digest found the bucket full; every reply then went before the rest.
-    assert order == ["d0", "r0", "r1", "r2", "r3", "d1", "d2", "d3"]
+    # The first digest found the bucket full; every reply then went before the rest. (A
+    # sender woken too late for its slot asks again, so the order within each may vary.)
+    assert order[0] == "d0"
+    assert set(order[1:5]) == {"r0", "r1", "r2", "r3"}
+    assert set(order[5:]) == {"d1", "d2", "d3"}
 
 
 async def test_a_cancelled_wait_gives_its_turn_to_the_next() -> None:
