@@ -117,19 +117,23 @@ class JsonSession(AiohttpSession):
 
 
 def create_bot(
-    settings: Settings, session: BaseSession | None = None, *, pacer: Pacer | None = None
+    settings: Settings,
+    session: BaseSession | None = None,
+    *,
+    pacer: Pacer | None = None,
+    metrics: Metrics | None = None,
 ) -> Bot:
     """A Bot talking HTML to ``TELEGRAM_API_URL`` that waits out 429s before giving up.
 
     ``session`` replaces the HTTP session (the tests record calls at this edge). With
     ``pacer`` (the process's one, shared with delivery) every message the bot sends waits
-    for its turn under Telegram's limits, before any digest.
+    for its turn under Telegram's limits, before any digest. ``metrics`` counts the 429s.
     """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to create the bot")
     if session is None:
         session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(PacedRequests(pacer))
+    session.middleware(PacedRequests(pacer, metrics))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

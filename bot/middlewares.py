@@ -34,6 +34,7 @@ from cachetools import TTLCache
 
 from bot.delivery.pacing import Pacer
 from bot.i18n import locale_for
+from bot.metrics import Metrics
 from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -82,8 +83,16 @@ class PacedRequests(BaseRequestMiddleware):
     Telegram asks for a wait longer than ``max_delay`` seconds.
     """
 
-    def __init__(self, pacer: Pacer | None, attempts: int = 3, max_delay: float = 60.0) -> None:
+    def __init__(
+        self,
+        pacer: Pacer | None,
+        metrics: Metrics | None = None,
+        *,
+        attempts: int = 3,
+        max_delay: float = 60.0,
+    ) -> None:
         self.pacer = pacer
+        self.metrics = metrics or Metrics()
         self.attempts = attempts
         self.max_delay = max_delay
 
@@ -104,6 +113,7 @@ class PacedRequests(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
+                self.metrics.replies_rate_limited.inc()
                 if pacer is not None:
                     pacer.pause(exc.retry_after)
                     if chat_id is not None:

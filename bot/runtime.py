@@ -99,7 +99,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     metrics = Metrics()
     storage = await open_storage(settings)
     pacer = Pacer.from_settings(settings)
-    bot = create_bot(settings, pacer=pacer)
+    bot = create_bot(settings, pacer=pacer, metrics=metrics)
     switch_interval = sys.getswitchinterval()
     workers = WorkerSet([])
     try:

@@ -14,6 +14,7 @@ import pytest
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.delivery.pacing import Pacer
+from bot.metrics import Metrics
 from bot.storage import Storage
 from tests.bot.conftest import USER_ID, RecordingSession, Tg, article, sent
 from tests.bot.test_robustness import flood
@@ -37,17 +38,22 @@ def pacer(real: Settings) -> Pacer:
 
 
 @pytest.fixture
+def metrics() -> Metrics:
+    return Metrics()
+
+
+@pytest.fixture
 async def paced(
-    real: Settings, pacer: Pacer, store: Storage, session: RecordingSession
+    real: Settings, pacer: Pacer, metrics: Metrics, store: Storage, session: RecordingSession
 ) -> AsyncIterator[Tg]:
     """The bot as ``run`` builds it: throttled and paced on the process's pacer."""
-    bot = create_bot(real, session=session, pacer=pacer)
+    bot = create_bot(real, session=session, pacer=pacer, metrics=metrics)
     yield Tg(create_dispatcher(settings=real, storage=store), bot, session)
     await bot.session.close()
 
 
 async def test_a_429_on_a_reply_pauses_digests_too_then_the_reply_goes_again(
-    paced: Tg, pacer: Pacer
+    paced: Tg, pacer: Pacer, metrics: Metrics
 ) -> None:
     paced.session.fail("sendMessage", USER_ID, flood(1))
     reply = asyncio.create_task(paced.send("/help"))
@@ -57,6 +63,7 @@ async def test_a_429_on_a_reply_pauses_digests_too_then_the_reply_goes_again(
     assert pacer.clock() >= paused_until
     calls = await asyncio.wait_for(reply, 30)
     assert [c.method for c in calls] == ["sendMessage", "sendMessage"]  # refused, then sent
+    assert metrics.registry.get_sample_value("svodka_replies_rate_limited_total") == 1
 
 
 async def test_two_hundred_commands_in_ten_seconds_get_a_bounded_answer_and_no_traceback(
