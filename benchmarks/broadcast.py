@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import create_bot  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
-from bot.digest.delivery import DeliveryWorker  # noqa: E402
+from bot.delivery.worker import DeliveryWorker  # noqa: E402
 from bot.digest.planner import Planner  # noqa: E402
 from bot.models import Article, Tag  # noqa: E402
 from bot.storage import SqliteStorage, Storage, open_url  # noqa: E402

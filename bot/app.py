@@ -25,22 +25,23 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import BotCommand, InputFile
 from aiogram.utils.i18n import I18n
-from aiohttp import ClientError, ClientTimeout
 
 from bot.config import Settings
+from bot.delivery.pacing import Pacer
+from bot.delivery.telegram import post_json
 from bot.handlers import get_routers
 from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, LanguageMiddleware, create_i18n
 from bot.metrics import Metrics, UpdateMetricsMiddleware
 from bot.middlewares import (
     ChatAdminMiddleware,
     ChatMiddleware,
-    RetryAfterMiddleware,
+    PacedRequests,
     ThrottleMiddleware,
 )
 from bot.storage import Storage
@@ -101,40 +102,38 @@ class JsonSession(AiohttpSession):
         }
         if files:  # uploads go as multipart form data
             return await super().make_request(bot, method, timeout)
-        session = await self.create_session()
-        url = self.api.api_url(token=bot.token, method=method.__api_method__)
-        try:
-            async with session.post(
-                url,
-                data=self.json_dumps(body),
-                headers={"Content-Type": "application/json"},
-                timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
-            ) as response:
-                content = await response.text()
-        except TimeoutError as exc:
-            raise TelegramNetworkError(method=method, message="Request timeout error") from exc
-        except ClientError as exc:
-            message = f"{type(exc).__name__}: {exc}"
-            raise TelegramNetworkError(method=method, message=message) from exc
+        status, content = await post_json(
+            await self.create_session(),
+            self.api.api_url(token=bot.token, method=method.__api_method__),
+            self.json_dumps(body),
+            timeout=self.timeout if timeout is None else timeout,
+            method=lambda: method,
+        )
         returning = method.__returning__
         if returning not in self._response_types:
             self._response_types[returning] = Response[returning]  # type: ignore[valid-type]
-        checked = self.check_response(
-            bot=bot, method=method, status_code=response.status, content=content
-        )
+        checked = self.check_response(bot=bot, method=method, status_code=status, content=content)
         return cast(TelegramType, checked.result)
 
 
-def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    settings: Settings,
+    session: BaseSession | None = None,
+    *,
+    pacer: Pacer | None = None,
+    metrics: Metrics | None = None,
+) -> Bot:
     """A Bot talking HTML to ``TELEGRAM_API_URL`` that waits out 429s before giving up.
 
-    ``session`` replaces the HTTP session (the tests record calls at this edge).
+    ``session`` replaces the HTTP session (the tests record calls at this edge). With
+    ``pacer`` (the process's one, shared with delivery) every message the bot sends waits
+    for its turn under Telegram's limits, before any digest. ``metrics`` counts the 429s.
     """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to create the bot")
     if session is None:
         session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(RetryAfterMiddleware())
+    session.middleware(PacedRequests(pacer, metrics))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

@@ -12,6 +12,7 @@ Metric names (all prefixed ``svodka_``):
 * ``digest_messages_sent_total`` — digest messages Telegram accepted
 * ``digest_rate_limited_total`` — 429 answers to digest messages
 * ``digest_forbidden_total`` — 403 answers to digest messages (the chat blocked the bot)
+* ``replies_rate_limited_total`` — 429 answers to the bot's replies (each pauses every send)
 * ``outbox_open`` — outbox rows not yet sent, failed or dropped; read when scraped
 * ``articles_ingested_total{source}`` — new articles stored from ``feed`` or ``inbox``
 * ``feed_errors_total`` — failed feed polls
@@ -57,6 +58,9 @@ class Metrics:
         )
         self.forbidden = Counter(
             "svodka_digest_forbidden", "403 answers to digest messages.", registry=reg
+        )
+        self.replies_rate_limited = Counter(
+            "svodka_replies_rate_limited", "429 answers to the bot's replies.", registry=reg
         )
         self.outbox_open = Gauge(
             "svodka_outbox_open", "Outbox rows still to be delivered.", registry=reg

@@ -1,9 +1,9 @@
-"""Middlewares: the chat record, group-admin checks and throttling (read from handler flags),
-and a session middleware that waits out Telegram's 429 ``retry_after``.
+"""Middlewares: the chat record, group-admin checks (read from a handler flag), a per-chat
+throttle on every command and button, and a session middleware that paces every message
+the bot sends on the process's shared pacer and waits out Telegram's 429 ``retry_after``.
 
-Handler flags used here::
+Handler flag used here::
 
-    @router.message(Command("latest"), flags={"throttle": "latest"})   # per-chat rate limit
     @router.message(Command("subscribe"), flags={"chat_admin": True})  # groups: admins only
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
@@ -29,13 +30,19 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
+from cachetools import TTLCache
 
+from bot.delivery.pacing import Pacer
 from bot.i18n import locale_for
+from bot.metrics import Metrics
 from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+# Commands and button presses a chat may send at once before the throttle's pace applies.
+THROTTLE_BURST = 5
 
 _retry_enabled: ContextVar[bool] = ContextVar("svodka_retry_enabled", default=True)
 
@@ -50,14 +57,42 @@ def without_retry() -> Iterator[None]:
         _retry_enabled.reset(token)
 
 
-class RetryAfterMiddleware(BaseRequestMiddleware):
-    """Waits ``retry_after`` and repeats a request Telegram refused with 429.
+# Methods that put a message in a chat: Telegram's send limits count these, and only these.
+MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage", "sendPhoto", "sendDocument", "sendAudio", "sendVideo",
+        "sendAnimation", "sendVoice", "sendVideoNote", "sendMediaGroup", "sendLocation",
+        "sendVenue", "sendContact", "sendPoll", "sendDice", "sendSticker", "sendInvoice",
+        "sendPaidMedia", "sendGame", "copyMessage", "copyMessages", "forwardMessage",
+        "forwardMessages",
+    }
+)  # fmt: skip
+
+
+class PacedRequests(BaseRequestMiddleware):
+    """Sends each message in its turn on the shared pacer, and waits out Telegram's 429.
+
+    With ``pacer`` (the process's one, shared with digest delivery), a message-sending
+    request (:data:`MESSAGE_METHODS`) waits for a global slot before any digest and keeps
+    its chat's pace, so a burst of users is answered at the allowed rate without a 429. A
+    429 pauses the whole pacer for ``retry_after``: every reply and digest waits, and the
+    retries come back one slot at a time, not all at once. Other requests, and every
+    request without a pacer (the tests' bots), sleep a 429 out by themselves.
 
     aiogram does not retry by itself. Gives up (re-raising) after ``attempts`` tries or when
     Telegram asks for a wait longer than ``max_delay`` seconds.
     """
 
-    def __init__(self, attempts: int = 3, max_delay: float = 60.0) -> None:
+    def __init__(
+        self,
+        pacer: Pacer | None,
+        metrics: Metrics | None = None,
+        *,
+        attempts: int = 3,
+        max_delay: float = 60.0,
+    ) -> None:
+        self.pacer = pacer
+        self.metrics = metrics or Metrics()
         self.attempts = attempts
         self.max_delay = max_delay
 
@@ -67,11 +102,22 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        pacer = self.pacer if method.__api_method__ in MESSAGE_METHODS else None
+        chat_id = getattr(method, "chat_id", None)
+        if not isinstance(chat_id, int):
+            chat_id = None  # a channel's @username: paced overall only
         attempt = 1
         while True:
+            if pacer is not None:
+                await self._turn(pacer, chat_id)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
+                self.metrics.replies_rate_limited.inc()
+                if pacer is not None:
+                    pacer.pause(exc.retry_after)
+                    if chat_id is not None:
+                        pacer.hold_chat(chat_id, pacer.clock() + exc.retry_after)
                 if (
                     not _retry_enabled.get()
                     or attempt >= self.attempts
@@ -85,8 +131,25 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                     attempt + 1,
                     self.attempts,
                 )
-                await asyncio.sleep(exc.retry_after)
+                if pacer is None:
+                    await asyncio.sleep(exc.retry_after)
                 attempt += 1
+
+    @staticmethod
+    async def _turn(pacer: Pacer, chat_id: int | None) -> None:
+        """Wait until the chat may have a message and a global slot is ours."""
+        while True:
+            if chat_id is not None:
+                delay = pacer.chat_ready_at(chat_id, reply=True) - pacer.clock()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            await pacer.acquire(reply=True)
+            if chat_id is None:
+                return
+            # Another reply to the same chat may have taken its token meanwhile.
+            if pacer.chat_ready_at(chat_id, reply=True) <= pacer.clock():
+                pacer.book_chat(chat_id, ChatType.PRIVATE if chat_id > 0 else ChatType.GROUP)
+                return
 
 
 class ChatMiddleware(BaseMiddleware):
@@ -132,8 +195,7 @@ class ChatAdminMiddleware(BaseMiddleware):
     """
 
     def __init__(self, cache_seconds: float = 60.0) -> None:
-        self.cache_seconds = cache_seconds
-        self._cache: dict[tuple[int, int], tuple[float, bool]] = {}
+        self._cache: TTLCache[tuple[int, int], bool] = TTLCache(maxsize=10_000, ttl=cache_seconds)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not get_flag(data, "chat_admin"):
@@ -156,57 +218,54 @@ class ChatAdminMiddleware(BaseMiddleware):
         return None
 
     async def _is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
-        now = time.monotonic()
         cached = self._cache.get((chat_id, user_id))
-        if cached is not None and now - cached[0] < self.cache_seconds:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             member = await bot.get_chat_member(chat_id, user_id)
         except TelegramAPIError as exc:
             logger.warning("getChatMember failed in chat %d: %s", chat_id, exc)
             return False
         is_admin = member.status in _ADMIN_STATUSES
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[(chat_id, user_id)] = (now, is_admin)
+        self._cache[(chat_id, user_id)] = is_admin
         return is_admin
 
 
 class ThrottleMiddleware(BaseMiddleware):
-    """Per-chat rate limit for handlers flagged ``throttle``: one call per ``seconds``.
+    """Per-chat limit on every command and button: ``burst`` at once, then one per ``seconds``.
 
-    The first refused call in a window is told to wait; further ones are dropped silently.
+    A token bucket per chat, so a person never meets it and a flood does. The first refusal
+    of a flood is told to wait; the rest are dropped silently (a button press is still
+    answered, without text, so its spinner stops). The flood is over once the chat's bucket
+    is full again. ``seconds`` of 0 turns the limit off.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, burst: int = THROTTLE_BURST) -> None:
         self.seconds = seconds
-        self._last: dict[tuple[int, str], tuple[float, bool]] = {}
+        self.slack = max(0, burst - 1) * seconds
+        # chat -> (when its bucket is full again, warned): GCRA's one number per chat. An
+        # entry left alone until its bucket is full says nothing, so it may expire then.
+        self._chats: TTLCache[int, tuple[float, bool]] = TTLCache(
+            maxsize=100_000, ttl=max(burst * seconds, 1.0)
+        )
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        key = get_flag(data, "throttle")
         chat: Chat | None = data.get("event_chat")
-        if not key or chat is None or self.seconds <= 0:
+        if chat is None or self.seconds <= 0:
             return await handler(event, data)
         now = time.monotonic()
-        slot = (chat.id, str(key))
-        last = self._last.get(slot)
-        if last is None or now - last[0] >= self.seconds:
-            self._prune(now)
-            self._last[slot] = (now, False)
+        full_at, warned = self._chats.get(chat.id, (now, False))
+        if full_at <= now:  # quiet long enough: a new window
+            full_at, warned = now, False
+        if full_at - now <= self.slack:  # a token left
+            self._chats[chat.id] = (full_at + self.seconds, warned)
             return await handler(event, data)
-        started, warned = last
         if not warned:
-            self._last[slot] = (started, True)
-            wait = max(1, round(self.seconds - (now - started) + 0.5))
-            text = _("throttle.wait").format(seconds=wait)
+            self._chats[chat.id] = (full_at, True)
+            wait = max(1, math.ceil(full_at - self.slack - now))
             if isinstance(event, (CallbackQuery, Message)):
-                await event.answer(text)
+                await event.answer(_("throttle.wait").format(seconds=wait))
         elif isinstance(event, CallbackQuery):
             await event.answer()
-        logger.debug("throttled %s in chat %d", key, chat.id)
+        logger.debug("throttled an update in chat %d", chat.id)
         return None
-
-    def _prune(self, now: float) -> None:
-        if len(self._last) > 10_000:
-            horizon = now - self.seconds
-            self._last = {k: v for k, v in self._last.items() if v[0] >= horizon}

@@ -29,7 +29,8 @@ from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
-from bot.digest.service import digest_workers
+from bot.delivery.pacing import Pacer
+from bot.delivery.service import digest_workers
 from bot.metrics import Metrics
 from bot.sources.inbox import InboxWatcher
 from bot.sources.poller import FeedPoller
@@ -43,7 +44,11 @@ SWITCH_INTERVAL = 0.001  # seconds a thread may hold the GIL while another waits
 
 
 def build_workers(
-    settings: Settings, storage: Storage, bot: Bot, metrics: Metrics | None = None
+    settings: Settings,
+    storage: Storage,
+    bot: Bot,
+    pacer: Pacer,
+    metrics: Metrics | None = None,
 ) -> list[Worker]:
     """The background workers of a bot process, in start order.
 
@@ -56,7 +61,7 @@ def build_workers(
             FeedPoller.from_settings(settings, storage, metrics),
             InboxWatcher.from_settings(settings, storage, metrics),
         ]
-        workers.extend(digest_workers(settings, storage, bot, metrics))
+        workers.extend(digest_workers(settings, storage, bot, pacer, metrics))
         return workers
 
     return [LeaderOnly(storage.lock("leader"), singletons)]
@@ -86,14 +91,20 @@ class Runtime:
 
 @contextlib.asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    """Storage, bot, dispatcher and workers; workers start and stop with the dispatcher."""
+    """Storage, bot, dispatcher and workers; workers start and stop with the dispatcher.
+
+    One :class:`Pacer` serves the bot's replies and the digests alike, replies first.
+    Workers are stopped before the storage they write to is closed.
+    """
     metrics = Metrics()
     storage = await open_storage(settings)
-    bot = create_bot(settings)
+    pacer = Pacer.from_settings(settings)
+    bot = create_bot(settings, pacer=pacer, metrics=metrics)
     switch_interval = sys.getswitchinterval()
+    workers = WorkerSet([])
     try:
         dispatcher = create_dispatcher(settings=settings, storage=storage, metrics=metrics)
-        workers = WorkerSet(build_workers(settings, storage, bot, metrics))
+        workers = WorkerSet(build_workers(settings, storage, bot, pacer, metrics))
         dispatcher.startup.register(workers.start)
         dispatcher.shutdown.register(workers.stop)
         # What start-up built lives as long as the process: keep it out of the collector's
@@ -106,6 +117,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         yield Runtime(settings, storage, bot, dispatcher, metrics, workers)
     finally:
         sys.setswitchinterval(switch_interval)
+        await workers.stop()  # a no-op once the dispatcher's shutdown stopped them
         await bot.session.close()
         await storage.close()
 

@@ -48,12 +48,15 @@ class WorkerSet:
             logger.info("worker %s started", worker.name)
 
     async def stop(self) -> None:
-        for task in self.tasks:
+        """Cancel every worker and wait until each has finished stopping (idempotent).
+
+        A cancellation of the caller itself still goes through: it is not taken for a
+        worker's own.
+        """
+        tasks, self.tasks = self.tasks, []
+        for task in tasks:
             task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self.tasks.clear()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     @staticmethod
     def _report(task: asyncio.Task[None]) -> None:

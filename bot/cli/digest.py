@@ -93,7 +93,7 @@ async def _run_due(args: argparse.Namespace, settings: Settings) -> int:
         print("svodka: BOT_TOKEN is required to deliver digests", file=sys.stderr)
         return 2
     from bot.app import create_bot
-    from bot.digest.delivery import DeliveryWorker
+    from bot.delivery.worker import DeliveryWorker
     from bot.digest.planner import Planner
 
     now: datetime = args.now or datetime.now(UTC)

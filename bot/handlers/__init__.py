@@ -41,6 +41,6 @@ def get_routers() -> list[Router]:
         read.router,
         settings.router,
         digest.router,
-        errors.router,
+        errors.router(),
         fallback.router,
     ]

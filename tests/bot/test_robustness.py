@@ -38,7 +38,9 @@ async def test_an_error_in_a_handler_is_logged_and_answered_with_an_apology(
     record = next(r for r in caplog.records if r.name == "bot.handlers.errors")
     assert record.getMessage() == "update 1 failed: disk on fire"
     assert record.exc_info is not None
-    assert "Sorry" in only(await tg.send("/latest", language="en")).text
+    assert not sent(await tg.send("/latest"))  # one apology per chat in a while
+    other = await tg.send("/latest", user_id=USER_ID + 1, language="en")
+    assert "Sorry" in only(other).text
     assert sent(await tg.send("/help"))  # still serving
 
 
@@ -92,18 +94,23 @@ async def test_flood_control_is_waited_out_and_the_reply_retried(
     assert waited == [3]
 
 
-async def test_flood_control_gives_up_after_three_tries(
-    tg: Tg, monkeypatch: pytest.MonkeyPatch
+async def test_flood_control_gives_up_after_three_tries_without_an_apology(
+    tg: Tg, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def sleep(seconds: float) -> None:
         pass
 
     monkeypatch.setattr("bot.middlewares.asyncio.sleep", sleep)
     tg.session.fail("sendMessage", USER_ID, flood(1), flood(1), flood(1))
-    calls = await tg.send("/help")
-    # three refused tries, then the error handler's apology (a fourth send) goes through
-    assert [c.method for c in calls] == ["sendMessage"] * 4
-    assert calls[-1].text.startswith("Извините")
+    with caplog.at_level(logging.WARNING):
+        calls = await tg.send("/help")
+    # three refused tries; an apology would be refused the same way, so none is sent
+    assert [c.method for c in calls] == ["sendMessage"] * 3
+    assert not any(c.text.startswith("Извините") for c in calls)
+    [line] = [r for r in caplog.records if r.name == "bot.handlers.errors"]
+    assert line.levelno == logging.WARNING
+    assert "was not delivered" in line.getMessage()
+    assert line.exc_info is None  # one line, not a traceback
 
 
 async def test_a_chat_that_became_a_supergroup_is_migrated_on_send(tg: Tg, store: Storage) -> None:
@@ -132,18 +139,33 @@ async def throttled(
     await bot.session.close()
 
 
-async def test_flooding_latest_and_search_is_throttled_with_one_warning(
+async def test_every_command_is_throttled_after_a_small_burst_with_one_warning(
     throttled: Tg, store: Storage
 ) -> None:
     await store.articles.upsert_many([article("А")])
-    assert "А" in only(await throttled.send("/latest")).text
-    warning = only(await throttled.send("/search А"))
+    burst = ["/latest", "/help", "/search А", "/start", "/settings"]
+    for command in burst:  # a person's quick taps all go through
+        assert sent(await throttled.send(command)), command
+    warning = only(await throttled.send("/tags"))
     assert warning.text.startswith("Не так быстро — подождите")
-    assert not sent(await throttled.send("/latest"))
-    assert not sent(await throttled.send("/search А"))
-    assert sent(await throttled.send("/help"))  # other commands are not limited
+    for command in ("/latest", "/help", "/subscriptions", "hello"):
+        assert not sent(await throttled.send(command)), command  # the flood: dropped
     other = await throttled.send("/latest", user_id=USER_ID + 1)
     assert "А" in only(other).text  # the limit is per chat
+
+
+async def test_a_throttled_button_press_is_answered_without_text(
+    throttled: Tg, store: Storage
+) -> None:
+    await store.articles.upsert_many([article("А"), article("Б")])
+    page = only(await throttled.send("/latest 1"))
+    for _ in range(4):
+        await throttled.press(page.button("Ещё"), on=page)
+    warned = await throttled.press(page.button("Ещё"), on=page)
+    assert only(warned, "answerCallbackQuery").params["text"].startswith("Не так быстро")
+    silent = await throttled.press(page.button("Ещё"), on=page)
+    assert [c.method for c in silent] == ["answerCallbackQuery"]
+    assert "text" not in silent[0].params  # the spinner stops, nothing is said
 
 
 async def test_an_error_after_the_button_was_answered_apologises_in_the_chat(

@@ -14,7 +14,7 @@ from aiogram import Bot
 
 from bot.app import create_dispatcher
 from bot.config import Settings
-from bot.digest.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.digest.render import DigestPage
 from bot.models import Article, Tag
 from bot.storage import Storage

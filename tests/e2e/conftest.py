@@ -8,6 +8,7 @@ session with ``python -m bot ingest`` into a template database that each test co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -115,18 +116,20 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class BotProcess:
     """``python -m bot run`` with its standard error collected in a file."""
 
-    def __init__(self, database: Path, api_url: str, log: Path) -> None:
+    def __init__(
+        self, database: Path, api_url: str, log: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.database = database
         self.api_url = api_url
         self.log_path = log
+        self.env = {**bot_env(database, api_url), **(env or {})}
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run",
-                cwd=PROJECT_ROOT, env=bot_env(self.database, self.api_url),
-                stdout=log, stderr=log,
+                cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=log,
             )  # fmt: skip
 
     async def stop(self, timeout: float = 15.0) -> int:  # noqa: ASYNC109
@@ -165,14 +168,27 @@ def database(tmp_path: Path, template_db: Path) -> Path:
 @pytest.fixture
 async def bot(server: BotAPIServer, database: Path, tmp_path: Path) -> AsyncIterator[BotProcess]:
     """The running bot; on teardown it must stop cleanly on SIGINT with status 0."""
-    process = BotProcess(database, server.url, tmp_path / "bot.log")
+    async with running_bot(server, database, tmp_path / "bot.log") as process:
+        yield process
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    server: BotAPIServer, database: Path, log: Path, **env: str
+) -> AsyncIterator[BotProcess]:
+    """The bot with ``env`` on top of :func:`bot_env`; it must stop cleanly, untraced."""
+    process = BotProcess(database, server.url, log, env)
     await process.start()
     try:
         await server.wait_for_polling(timeout=30)
     except BaseException:
         await process.stop()
         raise AssertionError(f"the bot did not start:\n{process.log}") from None
-    yield process
+    try:
+        yield process
+    except BaseException:
+        await process.stop()
+        raise
     status = await process.stop()
     assert status == 0, process.log
     assert TOKEN not in process.log

@@ -22,7 +22,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.digest.delivery import default_senders
+from bot.delivery.worker import default_senders
 from bot.models import Tag
 from bot.storage import Storage, open_url
 from tests.botapi import BotAPIServer, RateLimits

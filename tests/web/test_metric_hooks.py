@@ -8,7 +8,7 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 
-from bot.digest.telegram import DeliveryClient
+from bot.delivery.telegram import DeliveryClient
 from bot.metrics import Metrics
 from bot.sources.http import Fetcher
 from bot.sources.inbox import InboxWatcher

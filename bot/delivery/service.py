@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from aiogram import Bot
 
 from bot.config import Settings
-from bot.digest.delivery import DeliveryWorker
+from bot.delivery.pacing import Pacer
+from bot.delivery.worker import DeliveryWorker
 from bot.digest.planner import Planner
 from bot.errors import StorageError
 from bot.metrics import Metrics
@@ -69,10 +70,14 @@ class PlannerWorker:
 
 
 def digest_workers(
-    settings: Settings, storage: Storage, bot: Bot, metrics: Metrics | None = None
+    settings: Settings,
+    storage: Storage,
+    bot: Bot,
+    pacer: Pacer,
+    metrics: Metrics | None = None,
 ) -> list[PlannerWorker | DeliveryWorker]:
-    """The planner and the delivery worker, in start order."""
+    """The planner and the delivery worker (on the process's shared pacer), in start order."""
     return [
         PlannerWorker(storage, settings),
-        DeliveryWorker(storage, bot, settings, metrics=metrics),
+        DeliveryWorker(storage, bot, settings, pacer=pacer, metrics=metrics),
     ]

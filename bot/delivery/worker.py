@@ -14,14 +14,21 @@ How it keeps its promises:
   A timeout after Telegram accepted a request is the same window. A restarted worker finds
   exactly those rows still ``sending``, sends them again and logs how many there were.
 * **In order.** A chat is held by at most one sender at a time and its rows go by id.
-* **Paced.** :class:`~bot.digest.ratelimit.Pacer` keeps the overall, per-chat and per-group
-  limits together; senders sleep until their slot, they never spin.
+* **Paced.** The :class:`~bot.delivery.pacing.Pacer` shared with the bot's replies keeps the
+  overall, per-chat and per-group limits together, replies first; senders sleep until their
+  slot, they never spin.
+* **Stopped by its owner.** Cancelled, it lets senders finish the request they are making
+  (at most :data:`STOP_GRACE`), records them and gives the lease back before it returns, so
+  its owner may close the storage afterwards.
+
+:class:`~bot.delivery.sender.Sender` sends a row and classifies Telegram's answer; this
+module applies the outcome to the row, the chat, the pace and the counters.
+:class:`~bot.delivery.queues.ChatQueues` holds the loaded rows and hands chats to senders.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import math
@@ -29,18 +36,28 @@ import os
 import secrets
 import socket
 import time
-from collections import Counter, deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiogram import Bot
 
 from bot.config import Settings
-from bot.digest.concurrency import SenderGate
-from bot.digest.journal import Journal
-from bot.digest.ratelimit import Pacer
-from bot.digest.sender import Sender
-from bot.digest.telegram import DeliveryClient
+from bot.delivery.concurrency import SenderGate
+from bot.delivery.journal import Journal
+from bot.delivery.pacing import Pacer
+from bot.delivery.queues import ChatQueues
+from bot.delivery.sender import (
+    Failed,
+    Gone,
+    Halt,
+    Migrated,
+    Outcome,
+    RateLimited,
+    Retry,
+    RetryPolicy,
+    Sender,
+    Sent,
+)
+from bot.delivery.telegram import DeliveryClient
 from bot.errors import StorageError
 from bot.metrics import Metrics
 from bot.storage import Storage
@@ -72,7 +89,7 @@ class DeliveryStats:
 def default_senders(rate_per_second: float) -> int:
     """Enough senders for the rate at ~100 ms per request (Telegram's), within 4..64.
 
-    Fewer work while requests are quicker (:class:`~bot.digest.concurrency.SenderGate`).
+    Fewer work while requests are quicker (:class:`~bot.delivery.concurrency.SenderGate`).
     """
     return max(4, min(64, math.ceil(rate_per_second * 0.1)))
 
@@ -82,7 +99,11 @@ def _new_owner() -> str:
 
 
 class DeliveryWorker:
-    """Sends pending outbox rows while it holds the delivery lease."""
+    """Sends pending outbox rows while it holds the delivery lease.
+
+    ``pacer`` is the process's shared one (replies go first); without it the worker paces
+    by itself, as ``digest run-due`` does.
+    """
 
     name = "digest-delivery"
 
@@ -92,6 +113,8 @@ class DeliveryWorker:
         bot: Bot,
         settings: Settings,
         *,
+        pacer: Pacer | None = None,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, shared safely
         senders: int | None = None,
         poll_interval: float = 1.0,
         buffer: int = 5_000,
@@ -100,11 +123,7 @@ class DeliveryWorker:
     ) -> None:
         self.storage = storage
         self.settings = settings
-        self.pacer = Pacer(
-            global_per_second=settings.rate_global_per_second,
-            chat_per_second=settings.rate_chat_per_second,
-            group_per_minute=settings.rate_group_per_minute,
-        )
+        self.pacer = pacer or Pacer.from_settings(settings)
         self.senders = senders or default_senders(settings.rate_global_per_second)
         self.poll_interval = poll_interval
         self.buffer = buffer
@@ -113,16 +132,16 @@ class DeliveryWorker:
         self.stats = DeliveryStats()
         self.journal = Journal(storage.outbox, self._report_runs)
         self.client = DeliveryClient(bot, metrics)  # owned: closed when delivery ends
-        self.sender = Sender(self, self.client)
-        self.gate = SenderGate(settings.rate_global_per_second, self.senders)
-        self.queues: dict[int, deque[OutboxRow]] = {}  # chat -> its rows, in id order
-        self.ready: asyncio.Queue[int | None] = asyncio.Queue()
-        self.in_flight = 0
-        self.loaded = 0  # rows in memory
-        self.run_rows: Counter[int] = Counter()  # rows in memory per digest run
-        self._last_id = 0
-        self._wakeup = asyncio.Event()
         self._stopping = False
+        self.sender = Sender(
+            self.client, self.pacer, self.journal, retry=retry, stopping=lambda: self._stopping
+        )
+        self.gate = SenderGate(settings.rate_global_per_second, self.senders)
+        self.rows = ChatQueues(
+            self.pacer, on_empty=self.wake, on_run_left=self.journal.check_finished
+        )
+        self.in_flight = 0
+        self._wakeup = asyncio.Event()
         storage.outbox.listen(self.wake)
 
     def wake(self) -> None:
@@ -136,10 +155,13 @@ class DeliveryWorker:
                 try:
                     if await self._lease():
                         await self._serve(drain=False)
-                except StorageError:
+                except StorageError as exc:
                     # Typically the database locked too long by another process: the rows
-                    # are safe in the outbox, so start over after a pause.
-                    logger.exception("digest delivery stopped by a database error; restarting")
+                    # are safe in the outbox, so start over after a pause. One line: the
+                    # error names what failed, a traceback would add nothing.
+                    logger.error(
+                        "digest delivery stopped by a database error (%s); restarting", exc
+                    )
                 await self._sleep(self.poll_interval)
         finally:
             await self.client.close()
@@ -183,7 +205,7 @@ class DeliveryWorker:
         journal = asyncio.create_task(self.journal.run(), name="digest-journal")
         self.gate = SenderGate(self.settings.rate_global_per_second, self.senders)
         lanes = [
-            asyncio.create_task(self.sender.lane(i), name=f"digest-sender-{i}")
+            asyncio.create_task(self._lane(i), name=f"digest-sender-{i}")
             for i in range(self.senders)
         ]
         tasks = [journal, *lanes]
@@ -193,7 +215,7 @@ class DeliveryWorker:
                 for task in tasks:
                     if task.done():
                         task.result()  # a crashed lane or journal stops delivery loudly
-                if self.loaded < self.buffer:
+                if self.rows.loaded < self.buffer:
                     await self._load()
                 if time.monotonic() - renewed > self.lease_ttl / 3:
                     renewed = time.monotonic()
@@ -208,61 +230,119 @@ class DeliveryWorker:
             await self._stop(lanes, journal)
 
     async def _load(self) -> None:
-        while self.loaded < self.buffer:
-            rows = await self.storage.outbox.load_pending(self._last_id, LOAD_BATCH)
+        while self.rows.loaded < self.buffer:
+            rows = await self.storage.outbox.load_pending(self.rows.last_id, LOAD_BATCH)
             if not rows:
                 return
-            self._last_id = rows[-1].id
-            self.loaded += len(rows)
-            self.run_rows.update(row.run_id for row in rows if row.run_id is not None)
-            for row in rows:
-                queue = self.queues.get(row.chat_id)
-                if queue is None:
-                    self.queues[row.chat_id] = deque([row])
-                    self.schedule(row.chat_id)
-                else:
-                    queue.append(row)
+            self.rows.add(rows)
 
-    def forget(self, rows: Iterable[OutboxRow]) -> None:
-        """Rows left memory (sent, failed, dropped); a run with none left may be finished."""
-        for row in rows:
-            self.loaded -= 1
-            if row.run_id is not None:
-                self.run_rows[row.run_id] -= 1
-                if self.run_rows[row.run_id] <= 0:
-                    del self.run_rows[row.run_id]
-                    self.journal.check_finished(row.run_id)
+    async def _lane(self, index: int) -> None:
+        """Take ready chats one at a time and send each one's next row."""
+        me = asyncio.current_task()
+        while True:
+            await self.gate.admit(index)
+            chat_id = await self.rows.ready.get()
+            if chat_id is None or self._stopping:
+                return
+            row = self.rows.head(chat_id)
+            if row is None:
+                continue
+            self.in_flight += 1
+            try:
+                outcome = await self.sender.send(row)
+                if outcome is not None:
+                    await self._apply(row, outcome)
+            finally:
+                self.in_flight -= 1
+                if me is not None:
+                    self.sender.committed.discard(me)
+
+    async def _apply(self, row: OutboxRow, outcome: Outcome) -> None:
+        """Record what the answer meant, and move the chat on (or hold it)."""
+        match outcome:
+            case Sent(message_id, round_trip):
+                self.gate.observe(round_trip)
+                await self.journal.sent(row, message_id)
+                self.stats.sent += 1
+                self.rows.done(row)
+            case RateLimited(wait):
+                self.stats.rate_limited += 1
+                self.stats.retried += 1
+                logger.warning(
+                    "Telegram asked to wait %.0f s (chat %d); pausing sends", wait, row.chat_id
+                )
+                self.pacer.pause(wait)
+                self.pacer.hold_chat(row.chat_id, self.pacer.clock() + wait)
+                await self.journal.retry(row, 0, f"429: retry after {wait:.0f} s", counts=False)
+                self.rows.schedule(row.chat_id)
+            case Migrated(new_id):
+                await self._migrate(row, new_id)
+            case Gone(reason):
+                await self._gone(row, reason)
+            case Failed(reason):
+                self.stats.failed += 1
+                logger.error("message %d to chat %d failed: %s", row.id, row.chat_id, reason)
+                await self.journal.failed(row, reason)
+                self.rows.done(row)
+            case Retry(at, reason):
+                row.failures += 1
+                row.not_before = at
+                self.stats.retried += 1
+                logger.info(
+                    "message %d to chat %d: %s; retry in %.0f s",
+                    row.id,
+                    row.chat_id,
+                    reason,
+                    max(0.0, at - time.time()),
+                )
+                await self.journal.retry(row, at, reason, counts=True)
+                self.rows.schedule(row.chat_id)  # the chat waits (its order is kept)
+            case Halt(error):
+                await self.journal.retry(row, 0, f"unauthorized: {error.message}", counts=False)
+                raise error  # a wrong token: stop delivering, every row stays pending
+
+    async def _migrate(self, row: OutboxRow, new_id: int) -> None:
+        old_id = row.chat_id
+        logger.info("chat %d became supergroup %d; moving it and sending again", old_id, new_id)
+        await self.journal.retry(row, 0, f"migrated to {new_id}", counts=False)
+        await self.storage.chats.migrate(old_id, new_id)
+        await self.storage.outbox.move_chat(old_id, new_id)
+        self.stats.migrated += 1
+        self.stats.retried += 1
+        self.pacer.move_chat(old_id, new_id)
+        self.rows.move(old_id, new_id)
+
+    async def _gone(self, row: OutboxRow, reason: str) -> None:
+        dropped, finished = await self.storage.outbox.drop_chat(row.chat_id, row.run_id, reason)
+        self.stats.deactivated += 1
+        self.stats.dropped += dropped
+        logger.warning(
+            "chat %d is gone (%s): deactivated, %d messages dropped", row.chat_id, reason, dropped
+        )
+        self.rows.drop(row.chat_id)
+        self.wake()
+        if finished:
+            self.journal.on_finished(finished)
 
     def _idle(self) -> bool:
-        return not self.queues and self.in_flight == 0 and self.journal.idle
-
-    def schedule(self, chat_id: int) -> None:
-        """Hand the chat to a sender when its next row may go (pacing and backoff allowing)."""
-        queue = self.queues.get(chat_id)
-        if not queue:
-            self.queues.pop(chat_id, None)
-            if not self.queues:
-                self.wake()  # perhaps drained
-            return
-        wall_delay = queue[0].not_before - time.time()
-        at = max(self.pacer.chat_ready_at(chat_id), self.pacer.clock() + wall_delay)
-        delay = at - self.pacer.clock()
-        if delay <= 0:
-            self.ready.put_nowait(chat_id)
-        else:
-            asyncio.get_running_loop().call_later(delay, self.ready.put_nowait, chat_id)
+        return self.rows.empty and self.in_flight == 0 and self.journal.idle
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        # Not asyncio.wait_for: before Python 3.12 it may swallow a cancellation that comes
+        # as the event is set, and the worker would never stop.
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wakeup.wait()
+        except TimeoutError:
+            pass
         self._wakeup.clear()
 
     async def _stop(self, lanes: list[asyncio.Task[None]], journal: asyncio.Task[None]) -> None:
         """Let senders finish the request they are making, record it, then stop."""
         self._stopping = True
-        self.gate.open_all()
-        for _ in lanes:
-            self.ready.put_nowait(None)
+        for lane in lanes:
+            if lane not in self.sender.committed:  # only waiting: nothing to finish
+                lane.cancel()
         _done, running = await asyncio.wait(lanes, timeout=STOP_GRACE)
         for task in running:
             task.cancel()
@@ -272,21 +352,13 @@ class DeliveryWorker:
             journal.cancel()
         await asyncio.gather(journal, return_exceptions=True)
         # Rows left in memory are still pending in the database; the next start loads them.
-        self.queues.clear()
-        self.ready = asyncio.Queue()
+        self.rows.clear()
         self.in_flight = 0
-        self.loaded = 0
-        self.run_rows.clear()
-        self._last_id = 0
         self.pacer.forget_idle()
         await self.storage.outbox.release_lease(self.owner)
         # Next time as a new holder: taking the lease over sends again what a cancelled
         # sender left 'sending'.
         self.owner = _new_owner()
-
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
 
     def _report_runs(self, runs: list[DigestRun]) -> None:
         for run in runs:

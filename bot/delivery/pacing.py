@@ -1,16 +1,24 @@
-"""Pacing of sends under Telegram's three limits, as token buckets that never busy-wait.
+"""Pacing of every send under Telegram's three limits: replies first, digests after.
 
 Each bucket is kept in its "virtual scheduling" form (GCRA): one number, the theoretical
 arrival time of the next token, instead of a token count refreshed by a timer. Booking a send
 moves that time forward by one interval; a caller that is early sleeps exactly until its slot.
-That makes a bucket O(1) in time and one float in memory, so 20,000 chats cost nothing, and
-the global bucket hands out slots in FIFO order to any number of concurrent senders.
+That makes a bucket O(1) in time and one float in memory, so 20,000 chats cost nothing.
 
 The limits are:
 
-* overall — ``RATE_GLOBAL_PER_SECOND`` messages a second across all chats;
+* overall — ``RATE_GLOBAL_PER_SECOND`` messages a second across all chats, replies and
+  digests together: one :class:`Pacer` per process, shared by the bot's session and the
+  delivery worker;
 * one chat — ``RATE_CHAT_PER_SECOND`` messages a second;
 * one group — ``RATE_GROUP_PER_MINUTE`` messages a minute (on top of the chat limit).
+
+Global slots are granted in turn, replies before deliveries (FIFO within each), so a burst of
+users is answered at the allowed rate and digests fill what is left. A slot is granted
+:data:`GRANT_AHEAD` before it comes, so a digest sender can record its intent while it
+approaches. A reply may run :data:`REPLY_BURST` messages ahead of a private chat's bucket (a
+``/latest`` answer is a few messages; Telegram lets short bursts to one chat through);
+digests keep the strict interval, and groups get no burst (20 a minute is a sliding window).
 
 Buckets are paced a little under each limit (:data:`HEADROOM`) because Telegram counts
 arrivals, and two requests sent an exact interval apart may arrive slightly closer. The
@@ -23,7 +31,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 # Fraction of each limit kept in reserve against network jitter.
 HEADROOM = 0.02
@@ -36,6 +49,12 @@ STALE_SLOT_WITH_BURST = 0.015
 BURST_SECONDS = 0.005
 # Extra spacing between two messages to one chat, for the same reason (seconds).
 CHAT_JITTER = 0.05
+# How long before its slot a sender is told it has it (the digest journal's commit time).
+GRANT_AHEAD = 0.025
+# Messages a reply may send at once to a private chat before the chat's pace applies.
+REPLY_BURST = 3
+# Timers may fire this much early; a slot that close is granted rather than re-armed.
+TIMER_SLACK = 0.0005
 GROUP_TYPES = frozenset({"group", "supergroup"})
 
 
@@ -66,8 +85,11 @@ class TokenBucket:
         self.tat = max(self.tat, moment + self.tolerance)
 
 
+Waiter = tuple["asyncio.Future[float]", float]  # (granted slot, how long ahead)
+
+
 class Pacer:
-    """The global bucket shared by every sender plus one bucket per chat (and group).
+    """The global bucket shared by every send plus one bucket per chat (and group).
 
     ``clock`` is monotonic seconds; tests pass a fake one.
     """
@@ -81,6 +103,7 @@ class Pacer:
         burst: float | None = None,
         headroom: float = HEADROOM,
         chat_jitter: float = CHAT_JITTER,
+        reply_burst: int = REPLY_BURST,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.clock = clock
@@ -92,26 +115,46 @@ class Pacer:
         self.group_interval = max(
             self.chat_interval, 60.0 / (group_per_minute * (1 - headroom)) + chat_jitter
         )
-        # Earliest next send per chat; entries in the past are equivalent to no entry.
+        self.reply_slack = max(0, reply_burst - 1) * self.chat_interval
+        # Per chat, the theoretical arrival time of its next token; entries in the past are
+        # equivalent to no entry.
         self._chat_next: dict[int, float] = {}
         self._paused_until = 0.0
-        self._pause_generation = 0
+        self._replies: deque[Waiter] = deque()
+        self._deliveries: deque[Waiter] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pacer:
+        return cls(
+            global_per_second=settings.rate_global_per_second,
+            chat_per_second=settings.rate_chat_per_second,
+            group_per_minute=settings.rate_group_per_minute,
+        )
 
     @property
     def rate(self) -> float:
         """Messages a second the global bucket allows."""
         return 1.0 / self.global_bucket.interval
 
-    def chat_ready_at(self, chat_id: int) -> float:
-        """When the chat's own bucket (and a Telegram pause) allows its next message."""
+    # -- one chat ---------------------------------------------------------------------
+
+    def chat_ready_at(self, chat_id: int, *, reply: bool = False) -> float:
+        """When the chat's own bucket (and a Telegram pause) allows its next message.
+
+        A reply to a private chat (a positive id) may use the burst of :data:`REPLY_BURST`.
+        """
         now = self.clock()
-        return max(now, self._chat_next.get(chat_id, 0.0), self._paused_until)
+        next_at = self._chat_next.get(chat_id, 0.0)
+        if reply and chat_id > 0:
+            next_at -= self.reply_slack
+        return max(now, next_at, self._paused_until)
 
     def book_chat(self, chat_id: int, chat_type: str, at: float | None = None) -> None:
-        """Record a send to the chat at ``at`` (now by default): its bucket is empty again."""
+        """Record a send to the chat at ``at`` (now by default): one token of its bucket."""
         at = self.clock() if at is None else at
         interval = self.group_interval if chat_type in GROUP_TYPES else self.chat_interval
-        self._chat_next[chat_id] = at + interval
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), at) + interval
 
     def hold_chat(self, chat_id: int, until: float) -> None:
         """Send nothing more to the chat before ``until``."""
@@ -122,20 +165,27 @@ class Pacer:
         if old_id in self._chat_next:
             self.hold_chat(new_id, self._chat_next.pop(old_id))
 
-    async def reserve(self, ahead: float = 0.0) -> float:
-        """Book the next global slot; sleep until ``ahead`` seconds before it; return it.
+    def forget_idle(self) -> int:
+        """Drop per-chat entries whose bucket is full again; bounds memory over a long run."""
+        now = self.clock()
+        idle = [chat for chat, moment in self._chat_next.items() if moment <= now]
+        for chat in idle:
+            del self._chat_next[chat]
+        return len(idle)
 
-        Waking early lets a sender record its intent to send while the slot approaches.
+    # -- the global bucket ------------------------------------------------------------
+
+    async def reserve(self, ahead: float = 0.0, *, reply: bool = False) -> float:
+        """Wait for the next global slot, granted ``ahead`` seconds before it; return it.
+
+        Replies are granted before deliveries. Waking early lets a digest sender record its
+        intent to send while the slot approaches.
         """
-        while True:
-            generation = self._pause_generation
-            now = self.clock()
-            slot = self.global_bucket.book(now)
-            if slot - ahead > now:
-                await asyncio.sleep(slot - ahead - now)
-            if generation == self._pause_generation or self.clock() >= self._paused_until:
-                return slot
-            # A pause began while we slept: our slot predates it, so book a new one.
+        waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        (self._replies if reply else self._deliveries).append((waiter, ahead))
+        if self._timer is None:
+            self._grant()
+        return await waiter
 
     async def wait_for(self, slot: float) -> bool:
         """Sleep until ``slot``; False if it went stale or a pause began (book anew then).
@@ -149,10 +199,10 @@ class Pacer:
             now = self.clock()
         return now - slot <= self.stale_after and now >= self._paused_until
 
-    async def acquire(self) -> float:
+    async def acquire(self, *, reply: bool = False) -> float:
         """Wait for a global token (and the end of any pause); return the monotonic send time."""
         while True:
-            slot = await self.reserve()
+            slot = await self.reserve(GRANT_AHEAD, reply=reply)
             if await self.wait_for(slot):
                 return self.clock()
 
@@ -161,17 +211,40 @@ class Pacer:
         until = self.clock() + max(0.0, seconds)
         if until > self._paused_until:
             self._paused_until = until
-            self._pause_generation += 1
             self.global_bucket.hold_until(until)
 
     @property
     def paused_until(self) -> float:
         return self._paused_until
 
-    def forget_idle(self) -> int:
-        """Drop per-chat entries whose bucket is full again; bounds memory over a long run."""
+    @property
+    def waiting(self) -> int:
+        """Sends waiting for a global slot (replies and deliveries)."""
+        return sum(not w.done() for w, _ in self._replies) + sum(
+            not w.done() for w, _ in self._deliveries
+        )
+
+    def _grant(self) -> None:
+        """Hand out every slot due now, replies first; arm a timer for the next one."""
+        self._timer = None
+        bucket = self.global_bucket
         now = self.clock()
-        idle = [chat for chat, moment in self._chat_next.items() if moment <= now]
-        for chat in idle:
-            del self._chat_next[chat]
-        return len(idle)
+        while True:
+            queue = self._replies if _head(self._replies) else self._deliveries
+            if not _head(queue):
+                return
+            waiter, ahead = queue[0]
+            ready = bucket.ready_at(now)
+            if ready - ahead > now + TIMER_SLACK:
+                loop = asyncio.get_running_loop()
+                self._timer = loop.call_later(ready - ahead - now, self._grant)
+                return
+            queue.popleft()
+            waiter.set_result(bucket.book(now))
+
+
+def _head(queue: deque[Waiter]) -> bool:
+    """Whether anyone still waits in ``queue``; drops the cancelled waiters at its head."""
+    while queue and queue[0][0].done():
+        queue.popleft()
+    return bool(queue)

@@ -7,17 +7,18 @@ that blocked the bot. These tests assert on what each chat received and what was
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
-import pytest
 from aiogram import Bot
 
-import bot.digest.sender as sender_module
-from bot.digest.delivery import DeliveryWorker
+from bot.delivery.sender import RetryPolicy
+from bot.delivery.worker import DeliveryWorker
 from bot.storage import Storage
 from tests.botapi import BotAPIServer, Window
 from tests.digest.conftest import add_chats, enqueue_run, make_settings, outbox_rows
+from tests.waiting import until
 
 
 def received(server: BotAPIServer, chat_id: int) -> list[str]:
@@ -31,10 +32,15 @@ def throttled(server: BotAPIServer) -> int:
 
 
 def worker(
-    storage: Storage, bot: Bot, db_path: Path, server: BotAPIServer, **kw: float
+    storage: Storage,
+    bot: Bot,
+    db_path: Path,
+    server: BotAPIServer,
+    retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen
+    **kw: float,
 ) -> DeliveryWorker:
     settings = make_settings(db_path, server.url, **kw)
-    return DeliveryWorker(storage, bot, settings, poll_interval=0.2)
+    return DeliveryWorker(storage, bot, settings, retry=retry, poll_interval=0.2)
 
 
 async def test_every_digest_arrives_once_in_order_without_a_single_429(
@@ -149,20 +155,15 @@ async def test_a_migrated_group_gets_its_digest_as_a_supergroup(
 
 
 async def test_errors_are_retried_with_backoff_then_marked_failed_with_the_reason(
-    storage: Storage,
-    bot: Bot,
-    server: BotAPIServer,
-    db_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    storage: Storage, bot: Bot, server: BotAPIServer, db_path: Path
 ) -> None:
-    monkeypatch.setattr(sender_module, "BACKOFF_BASE", 0.05)
-    monkeypatch.setattr(sender_module, "MAX_FAILURES", 3)
     await add_chats(storage, server, {4001: "private", 4002: "private"})
     server.inject_error(4001, error_code=500, description="Internal Server Error", count=2)
     server.inject_error(4002, error_code=502, description="Bad Gateway", count=10)
     await enqueue_run(storage, {4001: ["x", "y"], 4002: ["z"]})
 
-    stats = await worker(storage, bot, db_path, server).drain()
+    quick = RetryPolicy(max_failures=3, base=0.05)
+    stats = await worker(storage, bot, db_path, server, quick).drain()
 
     assert received(server, 4001) == ["x", "y"]  # two errors, then delivered, in order
     assert received(server, 4002) == []
@@ -203,3 +204,23 @@ async def test_an_answer_lost_after_telegram_accepted_is_the_one_duplicate(
 
     assert received(server, 6001) == ["hello", "hello"]  # the documented window
     assert received(server, 6002) == ["world"]
+
+
+async def test_a_worker_cancelled_as_it_is_woken_stops_and_gives_the_lease_back(
+    storage: Storage, bot: Bot, server: BotAPIServer, db_path: Path
+) -> None:
+    settings = make_settings(db_path, server.url)
+    delivery = DeliveryWorker(storage, bot, settings, poll_interval=30)
+    task = asyncio.create_task(delivery.run())
+    try:
+        await until(lambda: storage.outbox.lease_holder(), timeout=30, what="the delivery lease")
+        await asyncio.sleep(0.5)  # asleep until the next poll, most likely
+        # New rows wake it in the very step it is cancelled: the cancellation must win.
+        delivery.wake()
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=30)
+        assert done, "the worker did not stop when cancelled"
+        assert task.cancelled()
+    finally:
+        task.cancel()
+    assert await storage.outbox.lease_holder() is None  # stopped before the storage closes

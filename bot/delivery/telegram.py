@@ -1,17 +1,23 @@
-"""The one Bot API call delivery makes, cut to what a broadcast at 1,000 messages a second
-can afford: a JSON body and an answer read only for its ``message_id``.
+"""The Bot API over HTTP: one JSON POST for every request, and delivery's lean ``sendMessage``.
 
-aiogram's generic path sends form data, whose encoder escapes every byte of a Cyrillic text
-one at a time, validates a method model, and parses the whole returned ``Message`` with its
-entities into models: together more than a millisecond of CPU per digest message. A refusal
-still goes through aiogram's :meth:`~aiogram.client.session.base.BaseSession.check_response`,
-so errors are aiogram's exceptions (``TelegramRetryAfter``, ``TelegramForbiddenError`` …).
+:func:`post_json` is the one place a request leaves the process (the bot's session and the
+delivery client both use it); aiohttp's errors and timeouts become aiogram's
+``TelegramNetworkError`` there, so callers see only aiogram's exceptions.
+
+Delivery's call is cut to what a broadcast at 1,000 messages a second can afford: a JSON body
+and an answer read only for its ``message_id``. aiogram's generic path sends form data, whose
+encoder escapes every byte of a Cyrillic text one at a time, validates a method model, and
+parses the whole returned ``Message`` with its entities into models: together more than a
+millisecond of CPU per digest message. A refusal still goes through aiogram's
+:meth:`~aiogram.client.session.base.BaseSession.check_response`, so errors are aiogram's
+exceptions (``TelegramRetryAfter``, ``TelegramForbiddenError`` …).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -26,11 +32,35 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.types import TelegramObject
-from aiohttp import ClientError, ClientTimeout
+from aiohttp import ClientError, ClientSession, ClientTimeout
 
 from bot.metrics import Metrics
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+async def post_json(
+    http: ClientSession,
+    url: str,
+    body: bytes | str,
+    *,
+    timeout: float,  # noqa: ASYNC109 - the HTTP client's own, as aiogram passes it
+    method: Callable[[], TelegramMethod[Any]],
+) -> tuple[int, str]:
+    """POST a JSON body; the status and text of the answer, or ``TelegramNetworkError``.
+
+    ``method`` builds the aiogram method for the exception, only when there is one.
+    """
+    try:
+        async with http.post(
+            url, data=body, headers=JSON_HEADERS, timeout=ClientTimeout(total=timeout)
+        ) as response:
+            return response.status, await response.text()
+    except TimeoutError as exc:
+        raise TelegramNetworkError(method=method(), message="Request timeout error") from exc
+    except ClientError as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        raise TelegramNetworkError(method=method(), message=message) from exc
 
 
 class SentMessage(TelegramObject):
@@ -73,23 +103,18 @@ class DeliveryClient:
 
     async def send(self, chat_id: int, text: str, reply_markup: str | None) -> int:
         """Send one message and return its ``message_id``; aiogram's exceptions otherwise."""
-        http = await self.session.create_session()
-        url = self.session.api.api_url(token=self.bot.token, method="sendMessage")
-        try:
-            async with http.post(
-                url,
-                data=request_body(chat_id, text, reply_markup),
-                headers=JSON_HEADERS,
-                timeout=ClientTimeout(total=self.session.timeout),
-            ) as response:
-                status, raw = response.status, await response.text()
-        except TimeoutError as exc:
-            method = self._method(chat_id, text, reply_markup)
-            raise TelegramNetworkError(method=method, message="Request timeout error") from exc
-        except ClientError as exc:
-            method = self._method(chat_id, text, reply_markup)
-            message = f"{type(exc).__name__}: {exc}"
-            raise TelegramNetworkError(method=method, message=message) from exc
+
+        def method() -> SendDigestMessage:
+            markup = json.loads(reply_markup) if reply_markup else None
+            return SendDigestMessage(chat_id=chat_id, text=text, reply_markup=markup)
+
+        status, raw = await post_json(
+            await self.session.create_session(),
+            self.session.api.api_url(token=self.bot.token, method="sendMessage"),
+            request_body(chat_id, text, reply_markup),
+            timeout=self.session.timeout,
+            method=method,
+        )
         if status == HTTPStatus.OK:
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 answer = json.loads(raw)
@@ -97,11 +122,10 @@ class DeliveryClient:
                     message_id = int(answer["result"]["message_id"])
                     self.metrics.sent.inc()
                     return message_id
-        method = self._method(chat_id, text, reply_markup)
         try:
             # Raises the exception aiogram would (429, 403, migration, 400 …).
             self.session.check_response(
-                bot=self.bot, method=method, status_code=status, content=raw
+                bot=self.bot, method=method(), status_code=status, content=raw
             )
         except TelegramRetryAfter:
             self.metrics.rate_limited.inc()
@@ -109,12 +133,7 @@ class DeliveryClient:
         except TelegramForbiddenError:
             self.metrics.forbidden.inc()
             raise
-        raise TelegramAPIError(method=method, message=f"unexpected answer: {raw[:200]}")
-
-    @staticmethod
-    def _method(chat_id: int, text: str, reply_markup: str | None) -> SendDigestMessage:
-        markup = json.loads(reply_markup) if reply_markup else None
-        return SendDigestMessage(chat_id=chat_id, text=text, reply_markup=markup)
+        raise TelegramAPIError(method=method(), message=f"unexpected answer: {raw[:200]}")
 
     async def close(self) -> None:
         await self.session.close()

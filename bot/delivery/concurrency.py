@@ -46,11 +46,6 @@ class SenderGate:
             self._grown.set()
         self.open = wanted
 
-    def open_all(self) -> None:
-        """Let every sender through (stopping: parked senders must see the stop)."""
-        self.open = self.most
-        self._grown.set()
-
     async def admit(self, index: int) -> None:
         """Wait while sender ``index`` (0-based) is not needed."""
         while index >= self.open:

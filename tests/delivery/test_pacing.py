@@ -9,7 +9,7 @@ from collections import deque
 
 import pytest
 
-from bot.digest.ratelimit import Pacer, TokenBucket
+from bot.delivery.pacing import Pacer, TokenBucket
 
 
 class FakeClock:
@@ -136,3 +136,48 @@ async def test_a_pause_during_the_wait_moves_later_slots_after_it() -> None:
     pacer.pause(0.2)
     times = await waiting
     assert times[-1] - started >= 0.2
+
+
+async def test_replies_are_granted_before_the_digests_already_waiting() -> None:
+    # 20 a second: slots 50 ms apart, so no digest is granted ahead (GRANT_AHEAD) but the first.
+    pacer = Pacer(global_per_second=20, chat_per_second=1, group_per_minute=20, headroom=0)
+    order: list[str] = []
+
+    async def take(name: str, *, reply: bool) -> None:
+        await pacer.acquire(reply=reply)
+        order.append(name)
+
+    digests = [asyncio.create_task(take(f"d{n}", reply=False)) for n in range(4)]
+    await asyncio.sleep(0)  # the digests queue first
+    replies = [asyncio.create_task(take(f"r{n}", reply=True)) for n in range(4)]
+    await asyncio.gather(*digests, *replies)
+    # The first digest found the bucket full; every reply then went before the rest. (A
+    # sender woken too late for its slot asks again, so the order within each may vary.)
+    assert order[0] == "d0"
+    assert set(order[1:5]) == {"r0", "r1", "r2", "r3"}
+    assert set(order[5:]) == {"d1", "d2", "d3"}
+
+
+async def test_a_cancelled_wait_gives_its_turn_to_the_next() -> None:
+    pacer = Pacer(global_per_second=100, chat_per_second=1, group_per_minute=20, headroom=0)
+    await pacer.acquire()
+    gone = asyncio.create_task(pacer.acquire(reply=True))
+    kept = asyncio.create_task(pacer.acquire())
+    await asyncio.sleep(0)
+    gone.cancel()
+    started = time.monotonic()
+    await asyncio.wait_for(kept, 5)
+    assert time.monotonic() - started < 1.0  # not stuck behind the cancelled reply
+    assert pacer.waiting == 0
+
+
+def test_a_reply_may_burst_to_a_private_chat_but_a_digest_and_a_group_may_not() -> None:
+    clock = FakeClock()
+    pacer = Pacer(global_per_second=30, chat_per_second=1, group_per_minute=20, clock=clock)
+    for _ in range(3):  # a /latest answer of three messages goes at once
+        assert pacer.chat_ready_at(7, reply=True) == clock.now
+        pacer.book_chat(7, "private")
+    assert pacer.chat_ready_at(7, reply=True) > clock.now  # then the chat's pace
+    assert pacer.chat_ready_at(7) - clock.now > 3.0  # digests never use the burst
+    pacer.book_chat(-8, "group")
+    assert pacer.chat_ready_at(-8, reply=True) - clock.now > 3.0  # 20 a minute, strictly
