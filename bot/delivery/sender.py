@@ -147,7 +147,9 @@ class Sender:
         pacer.book_chat(row.chat_id, row.chat_type)
         started = pacer.clock()
         try:
-            message_id = await self.client.send(row.chat_id, row.text, row.reply_markup)
+            message_id = await self.client.send(
+                row.chat_id, row.text, row.reply_markup, row.options
+            )
         except TelegramAPIError as exc:  # timeouts and network errors included
             return self.classify(row, exc)
         return Sent(message_id, pacer.clock() - started)

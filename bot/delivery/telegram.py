@@ -83,13 +83,21 @@ class SendDigestMessage(TelegramMethod[SentMessage]):
     reply_markup: dict[str, Any] | None = None
 
 
-def request_body(chat_id: int, text: str, reply_markup: str | None) -> bytes:
-    """The JSON body of ``sendMessage``; the stored keyboard JSON goes in as it is."""
+_NO_PREVIEW = '"link_preview_options":{"is_disabled":true}'
+
+
+def request_body(
+    chat_id: int, text: str, reply_markup: str | None, options: str | None = None
+) -> bytes:
+    """The JSON body of ``sendMessage``; the stored keyboard and options JSON go in as they
+    are (``options`` is an object of further parameters; link previews are off unless it
+    sets ``link_preview_options``)."""
     markup = f',"reply_markup":{reply_markup}' if reply_markup else ""
+    extra = options.strip()[1:-1].strip() if options else ""
+    preview = "" if '"link_preview_options"' in extra else f",{_NO_PREVIEW}"
     return (
         f'{{"chat_id":{int(chat_id)},"text":{json.dumps(text, ensure_ascii=False)},'
-        f'"parse_mode":"{ParseMode.HTML.value}","link_preview_options":{{"is_disabled":true}}'
-        f"{markup}}}"
+        f'"parse_mode":"{ParseMode.HTML.value}"{preview}{markup}{"," + extra if extra else ""}}}'
     ).encode()
 
 
@@ -101,7 +109,9 @@ class DeliveryClient:
         self.bot = Bot(token=bot.token, session=self.session, default=bot.default)
         self.metrics = metrics or Metrics()
 
-    async def send(self, chat_id: int, text: str, reply_markup: str | None) -> int:
+    async def send(
+        self, chat_id: int, text: str, reply_markup: str | None, options: str | None = None
+    ) -> int:
         """Send one message and return its ``message_id``; aiogram's exceptions otherwise."""
 
         def method() -> SendDigestMessage:
@@ -111,7 +121,7 @@ class DeliveryClient:
         status, raw = await post_json(
             await self.session.create_session(),
             self.session.api.api_url(token=self.bot.token, method="sendMessage"),
-            request_body(chat_id, text, reply_markup),
+            request_body(chat_id, text, reply_markup, options),
             timeout=self.session.timeout,
             method=method,
         )

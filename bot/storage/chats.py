@@ -61,6 +61,10 @@ _MERGE_SUBSCRIPTIONS = (
     "SELECT $1, tag_key, display, created_at FROM subscriptions WHERE chat_id = $2 "
     "ON CONFLICT (chat_id, tag_key) DO NOTHING"
 )
+_MERGE_RECEIVED = (
+    "INSERT INTO received (chat_id, story, at) SELECT $1, story, at FROM received "
+    "WHERE chat_id = $2 ON CONFLICT (chat_id, story) DO NOTHING"
+)
 _MERGE_SETTINGS = (
     "UPDATE chats AS n SET timezone = COALESCE(n.timezone, o.timezone), "
     "digest_time = COALESCE(n.digest_time, o.digest_time), "
@@ -234,5 +238,6 @@ async def subscriptions(db: Database, chat_ids: Sequence[int]) -> dict[int, list
 async def _merge(db: Database, old_id: int, new_id: int) -> None:
     """Merge the old chat into the new one's row: its subscriptions and unset settings."""
     await db.execute(_MERGE_SUBSCRIPTIONS, new_id, old_id)
+    await db.execute(_MERGE_RECEIVED, new_id, old_id)
     await db.execute(_MERGE_SETTINGS, new_id, old_id, _now())
     await db.execute("DELETE FROM chats WHERE id = $1", old_id)

@@ -42,6 +42,7 @@ TABLES: tuple[Table, ...] = (
     Table("digest_runs"),
     Table("outbox"),
     Table("feeds"),
+    Table("received", ("chat_id", "story")),
 )
 
 # Tables deliberately left behind: search indexes (rebuilt), the delivery lease (it names

@@ -35,7 +35,7 @@ from bot.storage.sql import Database, InstanceLock
 
 LEASE_LOCK = "digest-delivery-lease"  # the instance lock behind the delivery lease
 INSERT_LOCK = "outbox-insert"
-_COLUMNS = ("run_id", "chat_id", "seq", "text", "reply_markup", "created_at")
+_COLUMNS = ("run_id", "chat_id", "seq", "text", "reply_markup", "options", "created_at")
 _TAKE = (
     "INSERT INTO delivery_lease (id, owner, host, pid, expires_at) VALUES (1, $1, $2, $3, $4) "
     "ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, host = excluded.host, "
@@ -61,7 +61,8 @@ _COUNT = (
 )
 _PENDING = (
     "SELECT o.id, o.run_id, o.chat_id, COALESCE(c.type, 'private'), o.text, o.reply_markup, "
-    f"o.attempts, o.failures, o.not_before FROM outbox o LEFT JOIN chats c ON c.id = o.chat_id "
+    "o.attempts, o.failures, o.not_before, o.options "
+    "FROM outbox o LEFT JOIN chats c ON c.id = o.chat_id "
     f"WHERE o.{OPEN} AND o.status = 'pending' AND o.id > $1 ORDER BY o.id LIMIT $2"
 )
 
@@ -154,7 +155,8 @@ class OutboxRepo:
             if digest.messages:
                 result.digests += 1
             for seq, message in enumerate(digest.messages):
-                rows.append((run_id, digest.chat_id, seq, message.text, message.reply_markup, now))
+                markup, options = message.reply_markup, message.options
+                rows.append((run_id, digest.chat_id, seq, message.text, markup, options, now))
         result.messages = len(rows)
         if rows:
             await self.db.serialize(INSERT_LOCK)

@@ -75,6 +75,7 @@ class OutboxMessage:
 
     text: str
     reply_markup: str | None = None
+    options: str | None = None  # further sendMessage parameters, a JSON object
 
 
 @dataclass(slots=True)
@@ -121,6 +122,7 @@ class OutboxRow:
     attempts: int
     failures: int
     not_before: int  # Unix seconds
+    options: str | None = None  # further sendMessage parameters, a JSON object
 
 
 @dataclass(slots=True)

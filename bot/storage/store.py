@@ -17,6 +17,7 @@ from bot.storage.chats import ChatRepo
 from bot.storage.digests import DigestRepo
 from bot.storage.feeds import FeedRepo
 from bot.storage.outbox import LEASE_LOCK, DeliveryLease, OutboxRepo
+from bot.storage.received import ReceivedRepo
 from bot.storage.sql import Database, Engine, InstanceLock
 
 
@@ -31,6 +32,7 @@ class Repositories:
         self.feeds = FeedRepo(db)
         self.digests = DigestRepo(db)
         self.outbox = OutboxRepo(db, lease, listeners)
+        self.received = ReceivedRepo(db)
 
 
 class Storage(Repositories):

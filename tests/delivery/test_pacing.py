@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections import deque
@@ -10,6 +11,7 @@ from collections import deque
 import pytest
 
 from bot.delivery.pacing import Pacer, TokenBucket
+from bot.delivery.telegram import request_body
 
 
 class FakeClock:
@@ -181,3 +183,23 @@ def test_a_reply_may_burst_to_a_private_chat_but_a_digest_and_a_group_may_not() 
     assert pacer.chat_ready_at(7) - clock.now > 3.0  # digests never use the burst
     pacer.book_chat(-8, "group")
     assert pacer.chat_ready_at(-8, reply=True) - clock.now > 3.0  # 20 a minute, strictly
+
+
+def test_a_digest_message_carries_its_further_parameters() -> None:
+    plain = json.loads(request_body(7, "<b>x</b>", None))
+    assert plain == {
+        "chat_id": 7,
+        "text": "<b>x</b>",
+        "parse_mode": "HTML",
+        "link_preview_options": {"is_disabled": True},
+    }
+    markup = '{"inline_keyboard":[]}'
+    options = '{"message_thread_id": 42, "disable_notification": true}'
+    body = json.loads(request_body(7, "x", markup, options))
+    assert body["message_thread_id"] == 42
+    assert body["disable_notification"] is True
+    assert body["reply_markup"] == {"inline_keyboard": []}
+    assert body["link_preview_options"] == {"is_disabled": True}
+    preview = '{"link_preview_options": {"url": "https://e.kz/a", "prefer_large_media": true}}'
+    body = json.loads(request_body(7, "x", None, preview))
+    assert body["link_preview_options"] == {"url": "https://e.kz/a", "prefer_large_media": True}

@@ -54,6 +54,7 @@ async def fill(path: Path) -> None:
         await storage.chats.refs([f"search:выборы:{'x' * 80}", "tag:референдум-2026"])
         await storage.feeds.add("https://example.kz/rss", now=1_770_000_000, rubric="Политика")
         await _deliver_a_digest(storage)
+        await storage.received.mark(42, [1, 2])
     finally:
         await storage.close()
 

@@ -28,6 +28,7 @@ ARTICLE_ROW = (
     "ingested_at) VALUES (5, {key}, {key}, 'Маслихат принял бюджет', 0, 'Лид.', 'Лид.', "
     "'Депутаты городского маслихата приняли бюджет.', 1)"
 )
+STORIES = 4  # the schema version that added articles.story
 
 
 def _sqlite_at(path: Path, version: int) -> None:
@@ -38,6 +39,8 @@ def _sqlite_at(path: Path, version: int) -> None:
             conn.execute(CHAT_ROW)
             conn.execute(FEED_ROW)
             conn.execute(ARTICLE_ROW.format(key="X'05'"))
+            if version >= STORIES:  # a release that knew stories wrote the article's own
+                conn.execute("UPDATE articles SET story = id")
         conn.execute(f"PRAGMA user_version = {version}")
 
 
@@ -56,6 +59,8 @@ async def _pg_at(url: str, version: int) -> None:
             await conn.execute(CHAT_ROW)
             await conn.execute(FEED_ROW)
             await conn.execute(ARTICLE_ROW.format(key="decode('05', 'hex')"))
+            if version >= STORIES:
+                await conn.execute("UPDATE articles SET story = id")
     finally:
         await conn.close()
 

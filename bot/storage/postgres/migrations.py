@@ -189,5 +189,18 @@ UPDATE articles SET story = id;
 CREATE INDEX articles_story ON articles (story);
 """
 
+# The stories each chat was sent, and outbox rows' further parameters (see
+# bot.storage.sqlite.migrations.V5_RECEIVED).
+V5_RECEIVED = """
+CREATE TABLE received (
+    chat_id  BIGINT  NOT NULL REFERENCES chats (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    story    BIGINT  NOT NULL,
+    at       BIGINT  NOT NULL,
+    PRIMARY KEY (chat_id, story)
+);
+CREATE INDEX received_at ON received (at);
+ALTER TABLE outbox ADD COLUMN options TEXT;
+"""
+
 # Released: never edit an entry, add new ones at the end.
-MIGRATIONS: list[str] = [V1, V2_FEEDS_REMOVED, V3_SEARCH_WORDS, V4_STORIES]
+MIGRATIONS: list[str] = [V1, V2_FEEDS_REMOVED, V3_SEARCH_WORDS, V4_STORIES, V5_RECEIVED]

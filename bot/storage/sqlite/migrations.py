@@ -203,10 +203,27 @@ UPDATE articles SET story = id;
 CREATE INDEX articles_story ON articles (story);
 """
 
+V5_RECEIVED = """
+-- The stories each chat has been sent (digests and alerts alike), so that a story is not
+-- sent to a chat again as new when a reprint joins it later. Pruned after a while.
+CREATE TABLE received (
+    chat_id  INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    story    INTEGER NOT NULL,
+    at       INTEGER NOT NULL,           -- Unix seconds
+    PRIMARY KEY (chat_id, story)
+) WITHOUT ROWID;
+CREATE INDEX received_at ON received (at);
+
+-- Further sendMessage parameters of an outbox row, as a JSON object (a forum topic, a silent
+-- message, a link preview); NULL for none.
+ALTER TABLE outbox ADD COLUMN options TEXT;
+"""
+
 # Released: never edit an entry, add new ones at the end.
 MIGRATIONS: list[str] = [
     V1_BASE + V1_DELIVERY + V1_FEEDS,
     V2_FEEDS_REMOVED,
     V3_SEARCH_WORDS,
     V4_STORIES,
+    V5_RECEIVED,
 ]
