@@ -10,12 +10,12 @@ import logging
 from datetime import datetime
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, Filter
-from aiogram.types import Message, User
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.errors import ArticleFormatError
+from bot.handlers.common import BotAdmin, command_filter
 from bot.models import Article
 from bot.render import escape, shorten
 from bot.sources.jsonl import read_jsonl
@@ -24,28 +24,23 @@ from bot.text import parse_article
 
 logger = logging.getLogger(__name__)
 
-router = Router(name=__name__)
-
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
 MAX_ERRORS_SHOWN = 20
 
 
-class IsBotAdmin(Filter):
-    """The sender is one of ``ADMIN_IDS``."""
-
-    async def __call__(self, message: Message, settings: Settings) -> bool:
-        user: User | None = message.from_user
-        return user is not None and user.id in settings.admin_ids
-
-
-router.message.filter(IsBotAdmin())
+def router() -> Router:
+    """Bot administrators' commands; the filter lets only ``ADMIN_IDS`` in."""
+    routes = Router(name=__name__)
+    routes.message.filter(BotAdmin())
+    routes.message.register(stats, command_filter("stats"))
+    routes.message.register(ingest, command_filter("ingest"))
+    return routes
 
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "—"
 
 
-@router.message(Command("stats"))
 async def stats(message: Message, store: Storage) -> None:
     s = await store.chats.stats()
     await message.answer(
@@ -97,7 +92,6 @@ async def _articles_from(
         return [exc], name
 
 
-@router.message(Command("ingest"))
 async def ingest(message: Message, bot: Bot, store: Storage, settings: Settings) -> None:
     found = await _articles_from(message, bot, settings)
     if found is None:

@@ -18,7 +18,13 @@ from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
 
-router = Router(name=__name__)
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    routes.errors.register(forbidden, ExceptionTypeFilter(TelegramForbiddenError))
+    routes.errors.register(migrate, ExceptionTypeFilter(TelegramMigrateToChat))
+    routes.errors.register(unexpected)
+    return routes
 
 
 def _chat_id(event: ErrorEvent, event_chat: Chat | None) -> int | None:
@@ -29,7 +35,6 @@ def _chat_id(event: ErrorEvent, event_chat: Chat | None) -> int | None:
     return chat.id if isinstance(chat, Chat) else None
 
 
-@router.errors(ExceptionTypeFilter(TelegramForbiddenError))
 async def forbidden(event: ErrorEvent, store: Storage, event_chat: Chat | None = None) -> None:
     """The user blocked the bot or it was removed: stop writing to that chat."""
     chat_id = _chat_id(event, event_chat)
@@ -43,7 +48,6 @@ async def forbidden(event: ErrorEvent, store: Storage, event_chat: Chat | None =
         await store.chats.deactivate(chat_id)
 
 
-@router.errors(ExceptionTypeFilter(TelegramMigrateToChat))
 async def migrate(event: ErrorEvent, store: Storage, event_chat: Chat | None = None) -> None:
     """The group became a supergroup before we saw the service message."""
     chat_id = _chat_id(event, event_chat)
@@ -59,7 +63,6 @@ async def migrate(event: ErrorEvent, store: Storage, event_chat: Chat | None = N
         await store.chats.migrate(chat_id, exception.migrate_to_chat_id)
 
 
-@router.errors()
 async def unexpected(event: ErrorEvent, bot: Bot, event_chat: Chat | None = None) -> None:
     """Log with the update id and apologise; the bot keeps serving other updates."""
     logger.error(

@@ -14,7 +14,14 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.handlers.common import Check
 
-router = Router(name=__name__)
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    for observer in (routes.message, routes.channel_post):
+        observer.register(unknown_command, Check(F.text.startswith("/")))
+    routes.message.register(private_message, Check(F.chat.type == ChatType.PRIVATE))
+    routes.message.register(reply_in_group, Check(F.reply_to_message.from_user))
+    return routes
 
 
 def _mention(text: str) -> str | None:
@@ -24,8 +31,6 @@ def _mention(text: str) -> str | None:
     return mention if at else None
 
 
-@router.message(Check(F.text.startswith("/")))
-@router.channel_post(Check(F.text.startswith("/")))
 async def unknown_command(message: Message, bot: Bot) -> None:
     assert message.text is not None
     mention = _mention(message.text)
@@ -37,12 +42,10 @@ async def unknown_command(message: Message, bot: Bot) -> None:
     await message.answer(_("fallback.unknown_command"))
 
 
-@router.message(Check(F.chat.type == ChatType.PRIVATE))
 async def private_message(message: Message) -> None:
     await message.answer(_("fallback.private"))
 
 
-@router.message(Check(F.reply_to_message.from_user))
 async def reply_in_group(message: Message, bot: Bot) -> None:
     """A reply to one of our messages in a group: hint; any other group chatter: silence."""
     replied = message.reply_to_message

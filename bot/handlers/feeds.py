@@ -13,29 +13,29 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters import CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.errors import SourceError
+from bot.handlers.common import BotAdmin, command_filter
 from bot.render import escape, link, split_messages
 from bot.sources.feeds import NotAFeedError
 from bot.sources.manage import add_feed
 from bot.storage import Feed, Storage
 
-router = Router(name=__name__)
 
-
-class BotAdmin(Filter):
-    """Lets through messages from the users listed in ``ADMIN_IDS``."""
-
-    async def __call__(self, message: Message, settings: Settings) -> bool:
-        user = message.from_user
-        return user is not None and user.id in settings.admin_ids
-
-
-router.message.filter(BotAdmin())
+def router() -> Router:
+    """The feed commands; the filter lets only ``ADMIN_IDS`` in."""
+    routes = Router(name=__name__)
+    routes.message.filter(BotAdmin())
+    routes.message.register(list_feeds, command_filter("feeds"))
+    routes.message.register(add, command_filter("addfeed"))
+    routes.message.register(remove, command_filter("rmfeed"))
+    routes.message.register(pause, command_filter("pausefeed"))
+    routes.message.register(resume, command_filter("resumefeed"))
+    return routes
 
 
 def parse_addfeed_args(args: str | None) -> tuple[str, str | None, tuple[str, ...]] | None:
@@ -49,7 +49,6 @@ def parse_addfeed_args(args: str | None) -> tuple[str, str | None, tuple[str, ..
     return url, rubric, tags
 
 
-@router.message(Command("feeds"))
 async def list_feeds(message: Message, store: Storage, settings: Settings) -> None:
     feeds = await store.feeds.all()
     if not feeds:
@@ -101,7 +100,6 @@ def _when(timestamp: int, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(timestamp, zone).strftime("%d.%m %H:%M")
 
 
-@router.message(Command("addfeed"))
 async def add(
     message: Message, command: CommandObject, store: Storage, settings: Settings
 ) -> None:
@@ -152,7 +150,6 @@ def _not_a_feed_text(url: str, error: NotAFeedError) -> str:
     return _("feeds.not_a_feed").format(url=escape(url), reason=escape(str(error)))
 
 
-@router.message(Command("rmfeed"))
 async def remove(
     message: Message, command: CommandObject, store: Storage, settings: Settings
 ) -> None:
@@ -166,7 +163,6 @@ async def remove(
     await message.answer(text, disable_web_page_preview=True)
 
 
-@router.message(Command("pausefeed"))
 async def pause(message: Message, command: CommandObject, store: Storage) -> None:
     feed = await _feed_or_answer(message, command, store)
     if feed is not None:
@@ -174,7 +170,6 @@ async def pause(message: Message, command: CommandObject, store: Storage) -> Non
         await message.answer(_("feeds.paused").format(id=feed.id, name=escape(feed.name)))
 
 
-@router.message(Command("resumefeed"))
 async def resume(message: Message, command: CommandObject, store: Storage) -> None:
     feed = await _feed_or_answer(message, command, store)
     if feed is not None:

@@ -5,30 +5,35 @@ from __future__ import annotations
 import re
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import LatestForTag, MorePage
 from bot.config import Settings
 from bot.handlers.common import (
-    LATEST,
-    Listing,
     answer_to,
     chat_zone,
-    fetch,
     hashtag,
     hashtag_list,
-    send_listing,
+    on_command,
     tag_from_ref,
     tag_refs,
 )
+from bot.handlers.listings import LATEST, Listing, fetch, send_listing
 from bot.keyboards import latest_suggestions_keyboard, without_more
 from bot.models import Chat
 from bot.render import escape
 from bot.storage import Storage
 
-router = Router(name=__name__)
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "latest", latest, flags=THROTTLED)
+    routes.callback_query.register(latest_for_tag, LatestForTag.filter(), flags=THROTTLED)
+    routes.callback_query.register(more, MorePage.filter(), flags=THROTTLED)
+    return routes
+
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
@@ -53,8 +58,6 @@ def parse_latest_args(args: str | None) -> tuple[str | None, int]:
     return (" ".join(words) or None), count
 
 
-@router.message(Command("latest"), flags=THROTTLED)
-@router.channel_post(Command("latest"), flags=THROTTLED)
 async def latest(
     message: Message,
     command: CommandObject,
@@ -96,7 +99,6 @@ async def latest(
     await send_listing(answer_to(message), store, listing, page, zone=zone, header=header)
 
 
-@router.callback_query(LatestForTag.filter(), flags=THROTTLED)
 async def latest_for_tag(
     query: CallbackQuery,
     callback_data: LatestForTag,
@@ -120,7 +122,6 @@ async def latest_for_tag(
     await send_listing(answer, store, listing, page, zone=zone, header=header)
 
 
-@router.callback_query(MorePage.filter(), flags=THROTTLED)
 async def more(
     query: CallbackQuery,
     callback_data: MorePage,

@@ -21,7 +21,11 @@ from bot.render import (
 )
 from bot.storage import Storage
 
-router = Router(name=__name__)
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    routes.callback_query.register(read, ReadArticle.filter(), flags={"throttle": "read"})
+    return routes
 
 
 def article_parts(article: Article, settings: Settings, chat: Chat | None) -> list[str]:
@@ -43,7 +47,6 @@ def article_parts(article: Article, settings: Settings, chat: Chat | None) -> li
     return parts
 
 
-@router.callback_query(ReadArticle.filter(), flags={"throttle": "read"})
 async def read(
     query: CallbackQuery,
     callback_data: ReadArticle,

@@ -10,19 +10,30 @@ import functools
 import zoneinfo
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import SetPaused, SetTimezone
 from bot.config import Settings, parse_hhmm
-from bot.handlers.common import edit
+from bot.handlers.common import edit, on_command
 from bot.keyboards import COMMON_TIMEZONES, settings_keyboard
 from bot.models import Chat
 from bot.render import escape
 from bot.storage import Storage
 
-router = Router(name=__name__)
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "settings", show_settings)
+    on_command(routes, "time", set_time, flags=ADMIN)
+    on_command(routes, "timezone", set_timezone, flags=ADMIN)
+    on_command(routes, "pause", pause, flags=ADMIN)
+    on_command(routes, "resume", resume, flags=ADMIN)
+    routes.callback_query.register(timezone_button, SetTimezone.filter(), flags=ADMIN)
+    routes.callback_query.register(pause_button, SetPaused.filter(), flags=ADMIN)
+    return routes
+
 
 ADMIN = {"chat_admin": True}
 
@@ -63,14 +74,10 @@ async def _show(message: Message, store: Storage, settings: Settings, prefix: st
     await message.answer(f"{prefix}\n\n{text}" if prefix else text, reply_markup=markup)
 
 
-@router.message(Command("settings"))
-@router.channel_post(Command("settings"))
 async def show_settings(message: Message, store: Storage, settings: Settings) -> None:
     await _show(message, store, settings)
 
 
-@router.message(Command("time"), flags=ADMIN)
-@router.channel_post(Command("time"), flags=ADMIN)
 async def set_time(
     message: Message, command: CommandObject, store: Storage, settings: Settings
 ) -> None:
@@ -88,8 +95,6 @@ async def set_time(
     )
 
 
-@router.message(Command("timezone"), flags=ADMIN)
-@router.channel_post(Command("timezone"), flags=ADMIN)
 async def set_timezone(
     message: Message, command: CommandObject, store: Storage, settings: Settings
 ) -> None:
@@ -108,15 +113,11 @@ async def set_timezone(
     await _show(message, store, settings, _("settings.timezone_set").format(zone=escape(zone)))
 
 
-@router.message(Command("pause"), flags=ADMIN)
-@router.channel_post(Command("pause"), flags=ADMIN)
 async def pause(message: Message, store: Storage, settings: Settings) -> None:
     await store.chats.set_paused(message.chat.id, True)
     await _show(message, store, settings, _("settings.paused_now"))
 
 
-@router.message(Command("resume"), flags=ADMIN)
-@router.channel_post(Command("resume"), flags=ADMIN)
 async def resume(message: Message, store: Storage, settings: Settings) -> None:
     await store.chats.set_paused(message.chat.id, False)
     await _show(message, store, settings, _("settings.resumed_now"))
@@ -130,7 +131,6 @@ async def _redraw(query: CallbackQuery, store: Storage, settings: Settings, toas
     await edit(query, text, settings_keyboard(zone, paused=chat.paused))
 
 
-@router.callback_query(SetTimezone.filter(), flags=ADMIN)
 async def timezone_button(
     query: CallbackQuery, callback_data: SetTimezone, store: Storage, settings: Settings
 ) -> None:
@@ -142,7 +142,6 @@ async def timezone_button(
     await _redraw(query, store, settings, _("settings.timezone_set_toast").format(zone=zone))
 
 
-@router.callback_query(SetPaused.filter(), flags=ADMIN)
 async def pause_button(
     query: CallbackQuery, callback_data: SetPaused, store: Storage, settings: Settings
 ) -> None:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.handlers.common import START_TAGS, tag_picker
+from bot.handlers.common import START_TAGS, on_command, tag_picker
 from bot.i18n import locale_for
 from bot.storage import Storage
 
-router = Router(name=__name__)
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "start", start)
+    on_command(routes, "help", help_)
+    return routes
 
 
-@router.message(CommandStart())
-@router.channel_post(CommandStart())
 async def start(message: Message, store: Storage) -> None:
     if message.from_user is not None and message.chat.type != "private":
         # A group speaks the language of whoever started it; private chats follow the user.
@@ -30,8 +32,6 @@ async def start(message: Message, store: Storage) -> None:
     await message.answer(text, reply_markup=picker)
 
 
-@router.message(Command("help"))
-@router.channel_post(Command("help"))
 async def help_(message: Message, settings: Settings) -> None:
     text = _("help.text")
     if message.from_user is not None and message.from_user.id in settings.admin_ids:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -12,6 +12,7 @@ from bot.handlers.common import (
     edit,
     hashtag,
     hashtag_list,
+    on_command,
     tag_from_ref,
     tag_picker,
     tag_refs,
@@ -22,15 +23,22 @@ from bot.models import Tag
 from bot.storage import Storage
 from bot.text.tags import split_tags, tag_key, telegram_hashtag
 
-router = Router(name=__name__)
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "subscribe", subscribe, flags=ADMIN)
+    on_command(routes, "unsubscribe", unsubscribe, flags=ADMIN)
+    on_command(routes, "subscriptions", subscriptions)
+    routes.callback_query.register(toggle_tag, ToggleTag.filter(), flags=ADMIN)
+    routes.callback_query.register(confirm_tag, ConfirmTag.filter(), flags=ADMIN)
+    return routes
+
 
 SUGGESTIONS = 3
 MAX_SUBSCRIPTIONS = 50  # keeps /subscriptions within one message and one keyboard
 ADMIN = {"chat_admin": True}
 
 
-@router.message(Command("subscribe"), flags=ADMIN)
-@router.channel_post(Command("subscribe"), flags=ADMIN)
 async def subscribe(message: Message, command: CommandObject, store: Storage) -> None:
     chat_id = message.chat.id
     words = split_tags(command.args or "")
@@ -90,8 +98,6 @@ async def subscribe(message: Message, command: CommandObject, store: Storage) ->
     await message.answer("\n\n".join(lines), reply_markup=markup)
 
 
-@router.message(Command("unsubscribe"), flags=ADMIN)
-@router.channel_post(Command("unsubscribe"), flags=ADMIN)
 async def unsubscribe(message: Message, command: CommandObject, store: Storage) -> None:
     words = split_tags(command.args or "")
     if not words:
@@ -121,14 +127,11 @@ async def _subscriptions_view(
     return text, subscriptions_keyboard(tags, refs)
 
 
-@router.message(Command("subscriptions"))
-@router.channel_post(Command("subscriptions"))
 async def subscriptions(message: Message, store: Storage) -> None:
     text, markup = await _subscriptions_view(store, message.chat.id)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(ToggleTag.filter(), flags=ADMIN)
 async def toggle_tag(query: CallbackQuery, callback_data: ToggleTag, store: Storage) -> None:
     tag = await tag_from_ref(store, callback_data.ref)
     if tag is None or query.message is None:
@@ -157,7 +160,6 @@ async def toggle_tag(query: CallbackQuery, callback_data: ToggleTag, store: Stor
         await edit(query, None, _relabel(query, label, callback_data.pack()))
 
 
-@router.callback_query(ConfirmTag.filter(), flags=ADMIN)
 async def confirm_tag(query: CallbackQuery, callback_data: ConfirmTag, store: Storage) -> None:
     tag = await tag_from_ref(store, callback_data.ref)
     if tag is None or query.message is None:
