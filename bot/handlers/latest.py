@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import LatestForTag, MorePage
 from bot.config import Settings
+from bot.errors import UserInputError
 from bot.handlers.common import (
     answer_to,
     chat_zone,
@@ -20,7 +21,15 @@ from bot.handlers.common import (
     tag_from_ref,
     tag_refs,
 )
-from bot.handlers.listings import LATEST, Listing, fetch, send_listing
+from bot.handlers.listings import (
+    DEFAULT_COUNT,
+    LATEST,
+    MAX_COUNT,
+    THROTTLED,
+    Listing,
+    fetch,
+    send_listing,
+)
 from bot.keyboards import latest_suggestions_keyboard, without_more
 from bot.models import Chat
 from bot.render import escape
@@ -34,10 +43,6 @@ def router() -> Router:
     routes.callback_query.register(more, MorePage.filter(), flags=THROTTLED)
     return routes
 
-
-DEFAULT_COUNT = 5
-MAX_COUNT = 20
-THROTTLED = {"throttle": "listing"}
 
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d*)?")
 
@@ -130,11 +135,14 @@ async def more(
     chat_record: Chat | None = None,
 ) -> None:
     listing = Listing.load(await store.chats.deref(callback_data.ref), callback_data)
-    if listing is None:
+    try:
+        page = await fetch(store, listing) if listing is not None else None
+    except UserInputError:  # a paging cursor we never gave out
+        page = None
+    if listing is None or page is None:
         await query.answer(_("button.expired"), show_alert=True)
         return
     await query.answer()
-    page = await fetch(store, listing)
     answer = answer_to(query)
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(

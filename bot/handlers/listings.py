@@ -15,6 +15,9 @@ from bot.storage import Storage
 
 LATEST = "latest"
 SEARCH = "search"
+DEFAULT_COUNT = 5
+MAX_COUNT = 20  # items a page may ask for
+THROTTLED = {"throttle": "listing"}  # a handler flag: each serves a page of articles
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +45,14 @@ class Listing:
 
     @classmethod
     def load(cls, value: str | None, button: MorePage) -> Listing | None:
-        """The listing behind a "more" button, or ``None`` if its reference was pruned."""
+        """The listing behind a "more" button; ``None`` if its reference was pruned or the
+        button was not one of ours."""
         if value is not None and value.startswith("page:"):
             data = json.loads(value.removeprefix("page:"))
             data["tags"] = tuple(data.get("tags", ()))
             return cls(**data)
+        if not 1 <= button.limit <= MAX_COUNT:
+            return None
         if value is not None and value.startswith("query:") and button.cursor:
             data = json.loads(value.removeprefix("query:"))
             return cls(

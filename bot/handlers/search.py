@@ -9,8 +9,14 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.handlers.common import answer_to, chat_zone, on_command
-from bot.handlers.latest import DEFAULT_COUNT, THROTTLED
-from bot.handlers.listings import SEARCH, Listing, fetch, send_listing
+from bot.handlers.listings import (
+    DEFAULT_COUNT,
+    SEARCH,
+    THROTTLED,
+    Listing,
+    fetch,
+    send_listing,
+)
 from bot.models import Chat
 from bot.render import escape, shorten
 from bot.storage import Storage
