@@ -52,8 +52,8 @@ class BotAdmin(Filter):
 
 
 def command_filter(*names: str) -> Command:
-    """The filter for a command of ours."""
-    return Command(*names)
+    """A command filter that takes ``/Latest`` or ``/LATEST`` for ``/latest``, as people type."""
+    return Command(*names, ignore_case=True)
 
 
 def on_command(

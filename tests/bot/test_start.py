@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from aiogram.methods import SetMyCommands
 
 from bot.storage import Storage
-from tests.bot.conftest import ADMIN_ID, USER_ID, Tg, article, only
+from tests.bot.conftest import ADMIN_ID, BOT_USERNAME, USER_ID, Tg, article, only
 
 
 async def test_start_welcomes_remembers_the_chat_and_offers_top_tags(
@@ -76,3 +77,17 @@ async def test_menu_is_registered_in_russian_and_english_at_startup(tg: Tg) -> N
     assert menus["ru"]["latest"] == "свежие новости: /latest [тег] [N]"
     assert menus["en"]["latest"] == "latest news: /latest [tag] [N]"
     assert set(menus["en"]) >= {"start", "help", "latest", "search", "tags", "settings"}
+
+
+@pytest.mark.parametrize("typed", ["/Latest", "/LATEST", "/lAtEsT 3", f"/Latest@{BOT_USERNAME}"])
+async def test_commands_are_taken_in_any_letter_case(tg: Tg, store: Storage, typed: str) -> None:
+    await store.articles.upsert_many([article("Новость дня")])
+    reply = only(await tg.send(typed))
+    assert "Новость дня" in reply.text
+
+
+async def test_a_subscription_command_in_capitals_works(tg: Tg, store: Storage) -> None:
+    await store.articles.upsert_many([article("А", tags=("Выборы",))])
+    assert only(await tg.send("/SUBSCRIBE Выборы")).text == "✅ Вы подписались: #Выборы"
+    assert await store.chats.subscribed_keys(USER_ID) == {"выборы"}
+    assert "<b>Команды</b>" in only(await tg.send("/Help")).text
