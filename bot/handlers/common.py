@@ -13,17 +13,21 @@ from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
+from aiogram.utils.i18n import gettext as _
 from aiogram.utils.magic_filter import MagicFilter
 
 from bot.config import Settings
 from bot.keyboards import tags_keyboard
 from bot.models import Chat, Tag
-from bot.render import escape
+from bot.render import escape, shorten
 from bot.storage import Storage
-from bot.text.tags import tag_display, tag_key, telegram_hashtag
+from bot.subscriptions import typed_tag
+from bot.text.tags import telegram_hashtag
 
 TAGS_PAGE_SIZE = 10
 START_TAGS = 8
+TAGS_NAMED = 12  # tags named in one line of a reply; any more are counted
+HASHTAG_CHARS = 64
 
 Answer = Callable[[str, InlineKeyboardMarkup | None], Awaitable[Any]]
 
@@ -109,17 +113,16 @@ def chat_zone(chat: Chat | None, settings: Settings) -> ZoneInfo:
 
 
 def hashtag(text: str) -> str:
-    """A tag as an escaped Telegram hashtag, for use inside HTML."""
-    return escape(telegram_hashtag(text))
+    """A tag as an escaped Telegram hashtag for use inside HTML, cut to a sensible length."""
+    return escape(shorten(telegram_hashtag(text), HASHTAG_CHARS))
 
 
-def hashtag_list(tags: Sequence[Tag]) -> str:
-    return ", ".join(hashtag(tag.display) for tag in tags)
-
-
-def user_tag(text: str) -> Tag:
-    """A tag as a user typed it, before we know whether it exists."""
-    return Tag(key=tag_key(text), display=tag_display(text))
+def hashtag_list(tags: Sequence[Tag], *, limit: int = TAGS_NAMED) -> str:
+    """``#А, #Б, #В`` — or the first ``limit`` of them and how many more there are."""
+    named = ", ".join(hashtag(tag.display) for tag in tags[:limit])
+    if len(tags) > limit:
+        named += " " + _("list.more").format(n=len(tags) - limit)
+    return named
 
 
 # -- references for buttons -------------------------------------------------------------
@@ -135,7 +138,7 @@ async def tag_from_ref(store: Storage, ref: int) -> Tag | None:
     value = await store.chats.deref(ref)
     if value is None or not value.startswith(_TAG_REF):
         return None
-    return user_tag(value.removeprefix(_TAG_REF))
+    return typed_tag(value.removeprefix(_TAG_REF))
 
 
 async def tag_picker(
