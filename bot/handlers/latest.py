@@ -32,8 +32,9 @@ from bot.handlers.listings import (
 )
 from bot.keyboards import latest_suggestions_keyboard, without_more
 from bot.models import Chat
-from bot.render import escape
+from bot.render import echo
 from bot.storage import Storage
+from bot.text.tags import tag_key
 
 
 def router() -> Router:
@@ -43,6 +44,8 @@ def router() -> Router:
     routes.callback_query.register(more, MorePage.filter(), flags=THROTTLED)
     return routes
 
+
+SUGGESTIONS = 3
 
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d*)?")
 
@@ -73,23 +76,13 @@ async def latest(
     try:
         tag_text, count = parse_latest_args(command.args)
     except BadCount as exc:
-        await message.answer(_("latest.bad_count").format(value=escape(str(exc)), max=MAX_COUNT))
+        await message.answer(_("latest.bad_count").format(value=echo(str(exc)), max=MAX_COUNT))
         return
     zone = chat_zone(chat_record, settings)
     if tag_text is not None:
         tag = await store.articles.tag(tag_text)
         if tag is None:
-            closest = await store.articles.suggest_tags(tag_text, limit=3)
-            if not closest:
-                await message.answer(_("latest.unknown_tag").format(tag=hashtag(tag_text)))
-                return
-            refs = await tag_refs(store, closest)
-            await message.answer(
-                _("latest.unknown_tag_suggest").format(
-                    tag=hashtag(tag_text), tags=hashtag_list(closest)
-                ),
-                reply_markup=latest_suggestions_keyboard(list(zip(closest, refs, strict=True))),
-            )
+            await _unknown_tag(message, store, tag_text)
             return
         listing = Listing(kind=LATEST, limit=count, tags=(tag.key,))
         header = _("latest.header_tag").format(tag=hashtag(tag.display))
@@ -102,6 +95,25 @@ async def latest(
         await message.answer(_("latest.empty"))
         return
     await send_listing(answer_to(message), store, listing, page, zone=zone, header=header)
+
+
+async def _unknown_tag(message: Message, store: Storage, text: str) -> None:
+    """No article carries the tag: no news yet if the chat follows it, else suggestions."""
+    followed = {tag.key: tag for tag in await store.chats.subscriptions(message.chat.id)}
+    if tag_key(text) in followed:
+        shown = hashtag(followed[tag_key(text)].display)
+        await message.answer(_("latest.no_news_yet").format(tag=shown))
+        return
+    shown = hashtag(text) or echo(text)
+    closest = await store.articles.suggest_tags(text, limit=SUGGESTIONS)
+    if not closest:
+        await message.answer(_("latest.unknown_tag").format(tag=shown))
+        return
+    refs = await tag_refs(store, closest)
+    await message.answer(
+        _("latest.unknown_tag_suggest").format(tag=shown, tags=hashtag_list(closest)),
+        reply_markup=latest_suggestions_keyboard(list(zip(closest, refs, strict=True))),
+    )
 
 
 async def latest_for_tag(
