@@ -5,6 +5,7 @@ references and the tag picker.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.magic_filter import MagicFilter
 
 from bot.config import Settings
+from bot.digest.schedule import zone
+from bot.handlers.clock import zone_label
+from bot.i18n import current_locale
 from bot.keyboards import tags_keyboard
 from bot.models import Chat, Tag
 from bot.render import escape, shorten
@@ -109,7 +113,17 @@ async def edit(
 
 
 def chat_zone(chat: Chat | None, settings: Settings) -> ZoneInfo:
-    return ZoneInfo((chat.timezone if chat else None) or settings.default_timezone)
+    return zone(chat.timezone if chat else None, settings.default_timezone)
+
+
+def zone_name(tz: ZoneInfo | str) -> str:
+    """The zone as the reader's language names it: ``Москва (UTC+03:00)``."""
+    return zone_label(tz if isinstance(tz, str) else tz.key, current_locale())
+
+
+def local_time(moment: datetime, tz: ZoneInfo) -> str:
+    """``2026-03-05 14:30``: a moment on the reader's clock (name the zone nearby)."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def hashtag(text: str) -> str:

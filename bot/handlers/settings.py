@@ -19,8 +19,8 @@ from babel.dates import format_skeleton
 from bot.callbacks import SetPaused, SetTimezone
 from bot.config import Settings
 from bot.digest.schedule import next_digest, zone
-from bot.handlers.clock import parse_time, resolve_timezone, zone_label
-from bot.handlers.common import edit, on_command
+from bot.handlers.clock import parse_time, resolve_timezone
+from bot.handlers.common import edit, on_command, zone_name
 from bot.i18n import current_locale
 from bot.keyboards import COMMON_TIMEZONES, settings_keyboard
 from bot.render import echo, escape
@@ -40,10 +40,6 @@ def router() -> Router:
 
 
 ADMIN = {"chat_admin": True}
-
-
-def _zone_label(name: str) -> str:
-    return zone_label(name, current_locale())
 
 
 def _when(due: datetime, tz: ZoneInfo, now: datetime) -> str:
@@ -74,7 +70,7 @@ async def settings_view(
         _("settings.title"),
         _("settings.time").format(time=digest_time + ("" if chat.digest_time else default)),
         _("settings.zone").format(
-            zone=escape(_zone_label(tz.key)) + ("" if chat.timezone else default)
+            zone=escape(zone_name(tz.key)) + ("" if chat.timezone else default)
         ),
         _("settings.status_paused") if chat.paused else _("settings.status_active"),
     ]
@@ -85,7 +81,7 @@ async def settings_view(
         if not chat.subscriptions:
             lines.append(_("settings.no_subscriptions"))
     text = "\n".join(lines) + "\n\n" + _("settings.how")
-    zones = [(name, _zone_label(name)) for name in COMMON_TIMEZONES]
+    zones = [(name, zone_name(name)) for name in COMMON_TIMEZONES]
     return text, settings_keyboard(zones, tz.key, paused=chat.paused)
 
 
@@ -125,7 +121,7 @@ async def set_timezone(
         await message.answer(_("settings.bad_timezone").format(value=echo(command.args)))
         return
     await store.chats.set_timezone(message.chat.id, name)
-    label = escape(_zone_label(name))
+    label = escape(zone_name(name))
     await _show(message, store, settings, _("settings.timezone_set").format(zone=label))
 
 
@@ -154,7 +150,7 @@ async def timezone_button(
         await query.answer(_("button.expired"), show_alert=True)
         return
     await store.chats.set_timezone(query.message.chat.id, name)
-    toast = _("settings.timezone_set_toast").format(zone=_zone_label(name))
+    toast = _("settings.timezone_set_toast").format(zone=zone_name(name))
     await _redraw(query, store, settings, toast)
 
 
