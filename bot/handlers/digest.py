@@ -28,8 +28,9 @@ def router() -> Router:
     return routes
 
 
-# Groups share one digest cursor, so only their admins may advance it.
-FLAGS = {"throttle": "digest", "chat_admin": True}
+# Anyone in a chat may ask: the digest goes to the chat itself, so the items it takes
+# from the next daily digest are ones everyone there has just seen.
+FLAGS = {"throttle": "digest"}
 
 
 async def digest_now(message: Message, store: Storage, settings: Settings) -> None:

@@ -7,8 +7,15 @@ The rules (how a list is read, the cap, known and unknown tags) are
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.enums import ChatType
 from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import gettext as _
 
 from bot import subscriptions as rules
@@ -29,6 +36,7 @@ from bot.storage import Storage
 from bot.text.tags import telegram_hashtag
 
 ADMIN = {"chat_admin": True}
+ASK_ADMIN = {"chat_admin": "ask"}  # everyone reads; the handler is told who may change
 SUGGESTIONS = 3  # closest known tags offered for an unknown one
 UNKNOWN_EXPLAINED = 3  # unknown tags explained one by one; the others are only named
 
@@ -37,7 +45,7 @@ def router() -> Router:
     routes = Router(name=__name__)
     on_command(routes, "subscribe", subscribe, flags=ADMIN)
     on_command(routes, "unsubscribe", unsubscribe, flags=ADMIN)
-    on_command(routes, "subscriptions", subscriptions)
+    on_command(routes, "subscriptions", subscriptions, flags=ASK_ADMIN)
     routes.callback_query.register(toggle_tag, ToggleTag.filter(), flags=ADMIN)
     routes.callback_query.register(confirm_tag, ConfirmTag.filter(), flags=ADMIN)
     return routes
@@ -100,7 +108,7 @@ async def subscribe(message: Message, command: CommandObject, store: Storage) ->
 async def unsubscribe(message: Message, command: CommandObject, store: Storage) -> None:
     typed = command.args or ""
     if not typed.strip():
-        await subscriptions(message, store)
+        await subscriptions(message, store)  # the flag let only those who may change in
         return
     done = await rules.unsubscribe(store, message.chat.id, typed)
     lines = []
@@ -114,18 +122,24 @@ async def unsubscribe(message: Message, command: CommandObject, store: Storage) 
 
 
 async def _subscriptions_view(
-    store: Storage, chat_id: int
+    store: Storage, chat: Chat, *, may_change: bool
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    tags = await store.chats.subscriptions(chat_id)
+    """A private chat's own subscriptions, or a group's; remove buttons for who may use them."""
+    tags = await store.chats.subscriptions(chat.id)
+    private = chat.type == ChatType.PRIVATE
     if not tags:
-        return _("subscriptions.none"), None
+        return (_("subscriptions.none") if private else _("subscriptions.none_chat")), None
+    named = hashtag_list(tags, limit=len(tags))
+    header = _("subscriptions.header") if private else _("subscriptions.header_chat")
+    if not may_change:
+        return header.format(tags=named), None
     refs = await tag_refs(store, tags)
-    text = _("subscriptions.header").format(tags=hashtag_list(tags, limit=len(tags)))
+    text = header.format(tags=named) + "\n\n" + _("subscriptions.tap_to_remove")
     return text, subscriptions_keyboard(tags, refs)
 
 
-async def subscriptions(message: Message, store: Storage) -> None:
-    text, markup = await _subscriptions_view(store, message.chat.id)
+async def subscriptions(message: Message, store: Storage, chat_admin: bool = True) -> None:
+    text, markup = await _subscriptions_view(store, message.chat, may_change=chat_admin)
     await message.answer(text, reply_markup=markup)
 
 
@@ -145,7 +159,7 @@ async def toggle_tag(query: CallbackQuery, callback_data: ToggleTag, store: Stor
     if callback_data.view is View.TAGS:
         await edit(query, None, await tag_picker(store, chat_id, offset=callback_data.offset))
     elif callback_data.view is View.SUBSCRIPTIONS:
-        text, markup = await _subscriptions_view(store, chat_id)
+        text, markup = await _subscriptions_view(store, query.message.chat, may_change=True)
         await edit(query, text, markup)
     else:
         label = tag_label(tag, subscribed=now_subscribed, count=False)
