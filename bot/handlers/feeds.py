@@ -28,6 +28,7 @@ from bot.storage import Feed, Storage
 
 NAME_CHARS = 100  # a feed's title, rubric or tag as shown
 URL_CHARS = 200  # an address quoted in a reply
+MAX_NUMBER_DIGITS = 18  # a feed number the database could hold
 
 
 def router() -> Router:
@@ -215,7 +216,9 @@ async def _feed_or_answer(message: Message, command: CommandObject, store: Stora
     if not ref:
         await message.answer(_("feeds.usage_ref").format(command=command.command.lower()))
         return None
-    feed = await store.feeds.find(ref)
+    number = ref.removeprefix("#")
+    beyond = number.isdigit() and (not number.isascii() or len(number) > MAX_NUMBER_DIGITS)
+    feed = None if beyond else await store.feeds.find(ref)  # no feed has such a number
     if feed is None:
         await message.answer(_("feeds.not_found").format(ref=echo(ref)))
     return feed
