@@ -35,6 +35,11 @@ HASHTAG_CHARS = 64
 
 Answer = Callable[[str, InlineKeyboardMarkup | None], Awaitable[Any]]
 
+# Handler flags read by bot.middlewares.ChatAdminMiddleware: in groups, a change is for the
+# chat's administrators; a view is for everyone, told whether they may change the chat.
+CHANGES_CHAT = {"chat_admin": True}
+VIEWS_CHAT = {"chat_admin": "ask"}
+
 
 class Check(Filter):
     """A magic filter (``F.…``) checked on the event loop: ``Check(F.migrate_to_chat_id)``.
@@ -74,6 +79,11 @@ def on_command(
     """Register ``/name`` for chats and for channels (a channel's commands come as posts)."""
     router.message.register(callback, command_filter(name), *filters, flags=flags)
     router.channel_post.register(callback, command_filter(name), *filters, flags=flags)
+
+
+def query_chat_id(query: CallbackQuery) -> int:
+    """The chat a button was pressed in (the user's own, for a message too old to reach)."""
+    return query.message.chat.id if query.message is not None else query.from_user.id
 
 
 def answer_to(event: Message | CallbackQuery) -> Answer:

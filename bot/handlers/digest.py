@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.digest.planner import Planner
 from bot.digest.render import render_digest, without_more
 from bot.digest.schedule import zone
-from bot.handlers.common import answer_to, edit, on_command
+from bot.handlers.common import answer_to, edit, on_command, query_chat_id
 from bot.models import Chat
 from bot.storage import Storage
 
@@ -49,7 +49,7 @@ async def digest_page(
     settings: Settings,
     chat_record: Chat | None = None,
 ) -> None:
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    chat_id = query_chat_id(query)
     chat = await store.digests.chat(chat_id)
     if chat is None:
         await query.answer(_("button.expired"), show_alert=True)

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import ReadArticle
 from bot.config import Settings
-from bot.handlers.common import answer_to, chat_zone
+from bot.handlers.common import answer_to, chat_zone, query_chat_id
 from bot.models import Article, Chat
 from bot.render import (
     MESSAGE_LIMIT,
@@ -56,7 +56,7 @@ class Reader:
         settings: Settings,
         chat_record: Chat | None = None,
     ) -> None:
-        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        chat_id = query_chat_id(query)
         if chat_id in self._sending:
             await query.answer(_("read.busy"))
             return

@@ -20,7 +20,7 @@ from bot.callbacks import SetPaused, SetTimezone
 from bot.config import Settings
 from bot.digest.schedule import next_digest, zone
 from bot.handlers.clock import parse_time, resolve_timezone
-from bot.handlers.common import edit, on_command, zone_name
+from bot.handlers.common import CHANGES_CHAT, edit, on_command, zone_name
 from bot.i18n import current_locale
 from bot.keyboards import COMMON_TIMEZONES, settings_keyboard
 from bot.render import echo, escape
@@ -30,16 +30,13 @@ from bot.storage import Storage
 def router() -> Router:
     routes = Router(name=__name__)
     on_command(routes, "settings", show_settings)
-    on_command(routes, "time", set_time, flags=ADMIN)
-    on_command(routes, "timezone", set_timezone, flags=ADMIN)
-    on_command(routes, "pause", pause, flags=ADMIN)
-    on_command(routes, "resume", resume, flags=ADMIN)
-    routes.callback_query.register(timezone_button, SetTimezone.filter(), flags=ADMIN)
-    routes.callback_query.register(pause_button, SetPaused.filter(), flags=ADMIN)
+    on_command(routes, "time", set_time, flags=CHANGES_CHAT)
+    on_command(routes, "timezone", set_timezone, flags=CHANGES_CHAT)
+    on_command(routes, "pause", pause, flags=CHANGES_CHAT)
+    on_command(routes, "resume", resume, flags=CHANGES_CHAT)
+    routes.callback_query.register(timezone_button, SetTimezone.filter(), flags=CHANGES_CHAT)
+    routes.callback_query.register(pause_button, SetPaused.filter(), flags=CHANGES_CHAT)
     return routes
-
-
-ADMIN = {"chat_admin": True}
 
 
 def _when(due: datetime, tz: ZoneInfo, now: datetime) -> str:

@@ -21,6 +21,8 @@ from aiogram.utils.i18n import gettext as _
 from bot import subscriptions as rules
 from bot.callbacks import ConfirmTag, ToggleTag, View
 from bot.handlers.common import (
+    CHANGES_CHAT,
+    VIEWS_CHAT,
     edit,
     hashtag,
     hashtag_list,
@@ -35,19 +37,17 @@ from bot.render import echo
 from bot.storage import Storage
 from bot.text.tags import telegram_hashtag
 
-ADMIN = {"chat_admin": True}
-ASK_ADMIN = {"chat_admin": "ask"}  # everyone reads; the handler is told who may change
 SUGGESTIONS = 3  # closest known tags offered for an unknown one
 UNKNOWN_EXPLAINED = 3  # unknown tags explained one by one; the others are only named
 
 
 def router() -> Router:
     routes = Router(name=__name__)
-    on_command(routes, "subscribe", subscribe, flags=ADMIN)
-    on_command(routes, "unsubscribe", unsubscribe, flags=ADMIN)
-    on_command(routes, "subscriptions", subscriptions, flags=ASK_ADMIN)
-    routes.callback_query.register(toggle_tag, ToggleTag.filter(), flags=ADMIN)
-    routes.callback_query.register(confirm_tag, ConfirmTag.filter(), flags=ADMIN)
+    on_command(routes, "subscribe", subscribe, flags=CHANGES_CHAT)
+    on_command(routes, "unsubscribe", unsubscribe, flags=CHANGES_CHAT)
+    on_command(routes, "subscriptions", subscriptions, flags=VIEWS_CHAT)
+    routes.callback_query.register(toggle_tag, ToggleTag.filter(), flags=CHANGES_CHAT)
+    routes.callback_query.register(confirm_tag, ConfirmTag.filter(), flags=CHANGES_CHAT)
     return routes
 
 
