@@ -1,5 +1,9 @@
-"""Helpers shared by the handler modules: registering commands, filters, answering, tag
-references and the tag picker.
+"""Helpers shared by the handler modules: registering commands, filters and flags,
+answering, zones on the reader's clock, tag references and the tag picker.
+
+A new handler module follows the others: handler functions, and a ``router()`` factory
+that registers them (commands with :func:`on_command`, so ``/Latest`` works and channels
+are served) and is added to :func:`bot.handlers.get_routers`.
 """
 
 from __future__ import annotations
