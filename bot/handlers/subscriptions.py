@@ -22,6 +22,7 @@ from bot import subscriptions as rules
 from bot.callbacks import ConfirmTag, ToggleTag, View
 from bot.handlers.common import (
     CHANGES_CHAT,
+    HASHTAG_CHARS,
     VIEWS_CHAT,
     edit,
     hashtag,
@@ -33,7 +34,7 @@ from bot.handlers.common import (
 )
 from bot.keyboards import subscriptions_keyboard, suggestions_keyboard, tag_label
 from bot.models import Tag
-from bot.render import echo
+from bot.render import echo, shorten
 from bot.storage import Storage
 from bot.text.tags import telegram_hashtag
 
@@ -155,7 +156,7 @@ async def toggle_tag(query: CallbackQuery, callback_data: ToggleTag, store: Stor
         await query.answer(_too_many(), show_alert=True)
         return
     toast = _("toast.subscribed") if now_subscribed else _("toast.unsubscribed")
-    await query.answer(toast.format(tag=telegram_hashtag(tag.display)))
+    await query.answer(toast.format(tag=_toast_tag(tag)))
     if callback_data.view is View.TAGS:
         await edit(query, None, await tag_picker(store, chat_id, offset=callback_data.offset))
     elif callback_data.view is View.SUBSCRIPTIONS:
@@ -176,9 +177,14 @@ async def confirm_tag(query: CallbackQuery, callback_data: ConfirmTag, store: St
     except rules.TooManySubscriptions:
         await query.answer(_too_many(), show_alert=True)
         return
-    await query.answer(_("toast.subscribed").format(tag=telegram_hashtag(tag.display)))
+    await query.answer(_("toast.subscribed").format(tag=_toast_tag(tag)))
     toggle = ToggleTag(ref=callback_data.ref, view=View.SUGGESTIONS).pack()
     await edit(query, None, _relabel(query, tag_label(tag, subscribed=True, count=False), toggle))
+
+
+def _toast_tag(tag: Tag) -> str:
+    """The tag in a toast: plain text, short enough for Telegram's 200 characters."""
+    return shorten(telegram_hashtag(tag.display), HASHTAG_CHARS)
 
 
 def _relabel(query: CallbackQuery, label: str, data: str) -> InlineKeyboardMarkup | None:

@@ -147,6 +147,8 @@ class RecordingSession(BaseSession):
         method, p = call.method, call.params
         if method in ("sendMessage", "editMessageText"):
             check_message(call)
+        if method == "answerCallbackQuery":
+            assert len(call.params.get("text", "")) <= 200, call.params  # Telegram's limit
         if method == "sendMessage":
             chat_id = int(p["chat_id"])
             return {

@@ -208,3 +208,14 @@ async def test_a_message_long_garbage_list_is_quoted_cut(tg: Tg) -> None:
     assert len(reply.text) < 400
     too_long = only(await tg.send("/subscribe " + "слово " * 600))
     assert too_long.text.startswith("Можно подписаться не больше чем на 50 тегов.")
+
+
+async def test_a_toast_names_a_long_tag_within_telegrams_limit(tg: Tg, store: Storage) -> None:
+    long_tag = "Очень" + "длинный" * 30  # a hashtag of 215 letters, as an article may carry
+    await store.articles.upsert_many([article("Статья", tags=(long_tag,))])
+    picker = only(await tg.send("/tags"))
+    calls = await tg.press(picker.button("#Оченьдлинный"), on=picker)
+    toast = only(calls, "answerCallbackQuery").params["text"]
+    assert toast.startswith("Вы подписались на #Оченьдлинный")
+    assert toast.endswith("…")
+    assert await store.chats.subscribed_keys(USER_ID) == {long_tag.casefold()}
