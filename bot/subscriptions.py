@@ -91,12 +91,15 @@ async def read_tags(store: Storage, text: str, *, followed: Iterable[Tag] = ()) 
     """Parse a typed list of tags (see the module's docstring) and look each one up.
 
     ``followed`` (the chat's subscriptions) count as existing for keeping words together,
-    so a tag subscribed to before it had articles can be named as it was written. Raises
-    :class:`TooManySubscriptions`, before looking anything up, for a list that names more
-    tags than a chat may follow however its words are read.
+    so a tag subscribed to before it had articles can be named as it was written.
+
+    Raises :class:`TooManySubscriptions`, before looking anything up, for more than
+    :data:`MAX_SUBSCRIPTIONS` list items and words read one by one: every run of words costs
+    a lookup per possible multi-word tag, and a longer list could not be followed anyway
+    unless its tags had several words each — which then want commas.
     """
     runs, whole = _word_runs(text)
-    if whole + sum(-(-len(words) // MAX_SPAN) for words in runs) > MAX_SUBSCRIPTIONS:
+    if whole + sum(len(words) for words in runs) > MAX_SUBSCRIPTIONS:
         raise TooManySubscriptions()
     found: dict[str, Tag | None] = {}
 
