@@ -192,11 +192,7 @@ def create_dispatcher(
         observer.middleware(admins)
     LanguageMiddleware(i18n).setup(dispatcher)
 
-    for router in get_routers():
-        # Module routers outlive a dispatcher: a process that builds several (the tests)
-        # detaches them from the previous one first.
-        router._parent_router = None
-        dispatcher.include_router(router)
+    dispatcher.include_routers(*get_routers())
     if metrics is not None:
         dispatcher.update.outer_middleware(
             UpdateMetricsMiddleware(metrics, command_names(dispatcher))

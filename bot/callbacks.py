@@ -3,13 +3,27 @@
 Values that could be long — tag keys, search queries, paging cursors — never travel in a
 payload: they are stored server-side (``ChatRepo.ref``) and the payload carries the short
 integer reference.
+
+A payload comes back from the client and may be forged: every number is bounded, so a
+value the database could not hold fails to unpack like any other garbage, the button's
+handler never sees it, and the catch-all answers that the button is stale.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL's bigint store
+MAX_COUNT = 1_000_000  # offsets and item counts: far beyond any real list
+
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
+"""A row id or a stored reference."""
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+"""An offset or a number of items."""
 
 
 class View(StrEnum):
@@ -23,7 +37,7 @@ class View(StrEnum):
 class ReadArticle(CallbackData, prefix="r"):
     """Show the whole stored article."""
 
-    article_id: int
+    article_id: Id
 
 
 class MorePage(CallbackData, prefix="m"):
@@ -33,48 +47,56 @@ class MorePage(CallbackData, prefix="m"):
     ``ref`` names the whole stored listing and ``cursor`` is empty.
     """
 
-    ref: int
-    limit: int = 0
-    shown: int = 0
+    ref: Id
+    limit: Count = 0
+    shown: Count = 0
     cursor: str = ""
 
 
 class TagsPage(CallbackData, prefix="tp"):
     """Another page of the tag list."""
 
-    offset: int
+    offset: Count
 
 
 class ToggleTag(CallbackData, prefix="tt"):
     """Subscribe to or unsubscribe from the tag stored under ``ref``, then redraw ``view``."""
 
-    ref: int
+    ref: Id
     view: View = View.TAGS
-    offset: int = 0
+    offset: Count = 0
 
 
 class ConfirmTag(CallbackData, prefix="ct"):
     """Subscribe to a tag that has no articles yet, after the user was told so."""
 
-    ref: int
+    ref: Id
 
 
 class LatestForTag(CallbackData, prefix="lt"):
     """The newest items for the tag stored under ``ref``."""
 
-    ref: int
+    ref: Id
 
 
 class SetTimezone(CallbackData, prefix="tz"):
     """Choose one of the common time zones (an IANA name, at most 32 characters)."""
 
-    zone: str
+    zone: Annotated[str, Field(max_length=64)]
 
 
 class SetPaused(CallbackData, prefix="dp"):
     """Pause or resume the daily digest."""
 
     paused: bool
+
+
+class DigestPage(CallbackData, prefix="dg"):
+    """The next page of a digest's items past its cap: articles ``after < id <= upto``."""
+
+    after: Id
+    upto: Id
+    offset: Count
 
 
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
@@ -86,4 +108,5 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     LatestForTag,
     SetTimezone,
     SetPaused,
+    DigestPage,
 )

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from aiogram.types import TelegramObject, User
-from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import I18n, I18nMiddleware, get_i18n
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
@@ -38,6 +38,11 @@ def locale_for(language_code: str | None) -> str:
     if language_code and language_code.lower().startswith("en"):
         return "en"
     return DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    """The locale of the update being handled, for Babel's formatting (dates, zone names)."""
+    return get_i18n().current_locale
 
 
 def create_i18n() -> I18n:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -164,17 +162,16 @@ def without_buttons(
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
-def zone_label(zone: str, *, current: bool = False) -> str:
-    offset = datetime.now(ZoneInfo(zone)).strftime("%z")
-    text = f"{zone.split('/')[-1].replace('_', ' ')} (UTC{offset[:3]}:{offset[3:]})"
-    return _("button.current").format(label=text) if current else text
-
-
-def settings_keyboard(zone: str, *, paused: bool) -> InlineKeyboardMarkup:
-    """Common time zones (the current one marked) and the pause/resume switch."""
+def settings_keyboard(
+    zones: Sequence[tuple[str, str]], current: str, *, paused: bool
+) -> InlineKeyboardMarkup:
+    """Time zones as ``(IANA name, label)`` (the current one marked) and the pause switch."""
     buttons = [
-        _button(zone_label(z, current=z == zone), SetTimezone(zone=z).pack())
-        for z in COMMON_TIMEZONES
+        _button(
+            _("button.current").format(label=label) if zone == current else label,
+            SetTimezone(zone=zone).pack(),
+        )
+        for zone, label in zones
     ]
     rows = _rows(buttons, 2)
     toggle = _("button.resume") if paused else _("button.pause")

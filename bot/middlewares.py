@@ -5,6 +5,7 @@ the bot sends on the process's shared pacer and waits out Telegram's 429 ``retry
 Handler flag used here::
 
     @router.message(Command("subscribe"), flags={"chat_admin": True})  # groups: admins only
+    @router.message(Command("subscriptions"), flags={"chat_admin": "ask"})  # told in chat_admin
 """
 
 from __future__ import annotations
@@ -191,24 +192,24 @@ _ADMIN_STATUSES = {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR}
 class ChatAdminMiddleware(BaseMiddleware):
     """In groups, lets only chat administrators through handlers flagged ``chat_admin``.
 
-    Membership is asked with getChatMember and remembered for ``cache_seconds``.
+    A handler flagged ``chat_admin="ask"`` runs for everyone and gets ``chat_admin``: whether
+    the sender may change the chat (to show members what they can read, without buttons
+    they cannot use). Membership is asked with getChatMember and remembered for
+    ``cache_seconds``.
     """
 
     def __init__(self, cache_seconds: float = 60.0) -> None:
         self._cache: TTLCache[tuple[int, int], bool] = TTLCache(maxsize=10_000, ttl=cache_seconds)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if not get_flag(data, "chat_admin"):
+        flag = get_flag(data, "chat_admin")
+        if not flag:
             return await handler(event, data)
-        chat: Chat | None = data.get("event_chat")
-        if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
-            return await handler(event, data)  # a channel's posts come from its admins
-        sender_chat = event.sender_chat if isinstance(event, Message) else None
-        if sender_chat is not None and sender_chat.id == chat.id:  # an anonymous admin
+        allowed = await self._may_change(event, data)
+        if flag == "ask":
+            data["chat_admin"] = allowed
             return await handler(event, data)
-        user: User | None = data.get("event_from_user")
-        bot: Bot = data["bot"]
-        if user is not None and await self._is_admin(bot, chat.id, user.id):
+        if allowed:
             return await handler(event, data)
         text = _("group.admins_only")
         if isinstance(event, CallbackQuery):
@@ -216,6 +217,17 @@ class ChatAdminMiddleware(BaseMiddleware):
         elif isinstance(event, Message):
             await event.reply(text)
         return None
+
+    async def _may_change(self, event: TelegramObject, data: dict[str, Any]) -> bool:
+        chat: Chat | None = data.get("event_chat")
+        if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+            return True  # a channel's posts come from its admins
+        sender_chat = event.sender_chat if isinstance(event, Message) else None
+        if sender_chat is not None and sender_chat.id == chat.id:  # an anonymous admin
+            return True
+        user: User | None = data.get("event_from_user")
+        bot: Bot = data["bot"]
+        return user is not None and await self._is_admin(bot, chat.id, user.id)
 
     async def _is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
         cached = self._cache.get((chat_id, user_id))

@@ -19,6 +19,7 @@ from bot.models import Article
 from bot.text.tags import telegram_hashtag
 
 MESSAGE_LIMIT = 4096
+ECHO_CHARS = 64  # what a reply quotes of user input
 # One item stays well under a message, so that a page of items can always be split
 # between items.
 TITLE_CHARS = 400
@@ -82,6 +83,15 @@ def shorten(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:—-") + "…"
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """User input quoted in a reply: on one line, cut to ``limit`` characters, escaped.
+
+    Input may be as long as a message, and a reply that quotes all of it with a few words
+    around exceeds Telegram's limit and is refused.
+    """
+    return escape(shorten(" ".join(text.split()), limit))
 
 
 def hashtags(article: Article) -> str:

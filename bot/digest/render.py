@@ -11,11 +11,10 @@ import json
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_date
 
-from bot.callbacks import ReadArticle
+from bot.callbacks import DigestPage, ReadArticle
 from bot.digest.builder import Digest
 from bot.i18n import LOCALES, Translator, locale_for, translator
 from bot.keyboards import READ_BUTTONS_PER_ROW, without_buttons
@@ -31,14 +30,6 @@ from bot.storage.records import OutboxMessage
 from bot.text.tags import telegram_hashtag
 
 SEPARATOR_LENGTH = html_len(PART_SEPARATOR)
-
-
-class DigestPage(CallbackData, prefix="dg"):
-    """The next page of a digest's items past its cap: articles ``after < id <= upto``."""
-
-    after: int
-    upto: int
-    offset: int
 
 
 class ItemCache:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.models import Chat
+
 # How far back a chat's settings change may reach when its next due instant is computed:
 # a planner that runs every few minutes (or an hourly cron job) still sends the digest of a
 # chat whose time was set shortly before that time came.
@@ -73,3 +75,19 @@ def next_after(due: datetime, now: datetime, at: time, tz: ZoneInfo) -> datetime
     if following <= now:
         following = first_at_or_after(now + timedelta(microseconds=1), at, tz)
     return following
+
+
+def next_digest(
+    chat: Chat, now: datetime, default_time: time, default_zone: str
+) -> datetime | None:
+    """When the chat's next digest is due (UTC), for showing it; ``None`` while paused.
+
+    The stored instant once the planner has set it; before that (a new chat, or settings
+    changed a moment ago), the first one the planner will choose.
+    """
+    if chat.paused:
+        return None
+    if chat.next_digest_at is not None:
+        return chat.next_digest_at
+    at = chat.digest_time or default_time
+    return first_due(now, now, at, zone(chat.timezone, default_zone))

@@ -1,4 +1,8 @@
-"""Handler routers, one per topic; :func:`get_routers` gives them in dispatch order."""
+"""Handler routers, one per topic; :func:`get_routers` builds them in dispatch order.
+
+Each module has a ``router()`` factory that builds a fresh router with the module's
+handlers, so every dispatcher (the process's, each test's) gets routers of its own.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    """Every router, in the order the dispatcher tries them.
+    """New routers, in the order the dispatcher tries them.
 
     1. service events first, so a migration or membership change is never taken for chatter;
     2. admin and feature commands (each matches only its own commands and buttons);
     3. the error handlers (they observe errors only, so their place does not matter);
-    4. the catch-all hints last, for whatever nothing else wanted.
+    4. the catch-alls last, for whatever nothing else wanted: a hint for messages and an
+       answer for every button press no other router took (a stale or forged payload).
     """
     from bot.handlers import (
         admin,
@@ -30,17 +35,17 @@ def get_routers() -> list[Router]:
     )
 
     return [
-        chat_events.router,
-        admin.router,
-        feeds.router,
-        start.router,
-        subscriptions.router,
-        tags.router,
-        latest.router,
-        search.router,
-        read.router,
-        settings.router,
-        digest.router,
+        chat_events.router(),
+        admin.router(),
+        feeds.router(),
+        start.router(),
+        subscriptions.router(),
+        tags.router(),
+        latest.router(),
+        search.router(),
+        read.router(),
+        settings.router(),
+        digest.router(),
         errors.router(),
-        fallback.router,
+        fallback.router(),
     ]

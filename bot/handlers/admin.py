@@ -7,47 +7,60 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, Filter
-from aiogram.types import Message, User
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.errors import ArticleFormatError
-from bot.models import Article
+from bot.handlers.common import BotAdmin, chat_zone, command_filter, local_time, zone_name
+from bot.models import Article, Chat
 from bot.render import escape, shorten
 from bot.sources.jsonl import read_jsonl
 from bot.storage import Storage
+from bot.storage.records import Stats
 from bot.text import parse_article
 
 logger = logging.getLogger(__name__)
-
-router = Router(name=__name__)
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
 MAX_ERRORS_SHOWN = 20
 
 
-class IsBotAdmin(Filter):
-    """The sender is one of ``ADMIN_IDS``."""
-
-    async def __call__(self, message: Message, settings: Settings) -> bool:
-        user: User | None = message.from_user
-        return user is not None and user.id in settings.admin_ids
-
-
-router.message.filter(IsBotAdmin())
+def router() -> Router:
+    """Bot administrators' commands; the filter lets only ``ADMIN_IDS`` in."""
+    routes = Router(name=__name__)
+    routes.message.filter(BotAdmin())
+    routes.message.register(stats, command_filter("stats"))
+    routes.message.register(ingest, command_filter("ingest"))
+    return routes
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "—"
+def _digest_line(s: Stats, tz: ZoneInfo) -> str:
+    if s.last_run_started_at is None:
+        return _("stats.digest_never")
+    started = local_time(s.last_run_started_at, tz)
+    if s.last_run_finished_at is None:
+        return _("stats.digest_running").format(
+            started=started, sent=s.last_run_sent, failed=s.last_run_failed
+        )
+    return _("stats.digest_ran").format(
+        started=started,
+        finished=local_time(s.last_run_finished_at, tz),
+        sent=s.last_run_sent,
+        failed=s.last_run_failed,
+    )
 
 
-@router.message(Command("stats"))
-async def stats(message: Message, store: Storage) -> None:
+async def stats(
+    message: Message, store: Storage, settings: Settings, chat_record: Chat | None = None
+) -> None:
+    """The bot's figures, times on the admin's clock with the zone named."""
     s = await store.chats.stats()
+    tz = chat_zone(chat_record, settings)
+    last_ingest = local_time(s.last_ingest_at, tz) if s.last_ingest_at else _("stats.never")
     await message.answer(
         _("stats.text").format(
             chats=s.chats,
@@ -57,13 +70,11 @@ async def stats(message: Message, store: Storage) -> None:
             subscriptions=s.subscriptions,
             articles=s.articles,
             tags=s.tags,
-            last_ingest=_when(s.last_ingest_at),
-            last_run=_when(s.last_run_started_at),
-            last_run_finished=_when(s.last_run_finished_at),
-            sent=s.last_run_sent,
-            run_failed=s.last_run_failed,
+            last_ingest=last_ingest,
+            digest=_digest_line(s, tz),
             pending=s.outbox_pending,
             failed=s.outbox_failed,
+            zone=escape(zone_name(tz)),
         )
     )
 
@@ -97,7 +108,6 @@ async def _articles_from(
         return [exc], name
 
 
-@router.message(Command("ingest"))
 async def ingest(message: Message, bot: Bot, store: Storage, settings: Settings) -> None:
     found = await _articles_from(message, bot, settings)
     if found is None:
@@ -124,6 +134,6 @@ async def ingest(message: Message, bot: Bot, store: Storage, settings: Settings)
         if len(articles) == 1:
             lines.append(f"<b>{escape(shorten(articles[0].title, 200))}</b>")
     if errors:
-        shown = "\n".join(escape(str(e)) for e in errors[:MAX_ERRORS_SHOWN])
+        shown = "\n".join(escape(shorten(str(e), 150)) for e in errors[:MAX_ERRORS_SHOWN])
         lines.append(_("ingest.failed").format(count=len(errors), errors=f"<code>{shown}</code>"))
     await message.answer("\n\n".join(lines))

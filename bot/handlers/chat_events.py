@@ -13,12 +13,18 @@ from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
 
-router = Router(name=__name__)
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    routes.message.register(migrated_to, Check(F.migrate_to_chat_id))
+    routes.message.register(migrated_from, Check(F.migrate_from_chat_id))
+    routes.my_chat_member.register(membership)
+    return routes
+
 
 _GONE = {ChatMemberStatus.KICKED, ChatMemberStatus.LEFT}
 
 
-@router.message(Check(F.migrate_to_chat_id))
 async def migrated_to(message: Message, store: Storage) -> None:
     """Sent in the old group: its subscriptions and settings move to the supergroup."""
     assert message.migrate_to_chat_id is not None
@@ -26,7 +32,6 @@ async def migrated_to(message: Message, store: Storage) -> None:
         logger.info("chat %d migrated to %d", message.chat.id, message.migrate_to_chat_id)
 
 
-@router.message(Check(F.migrate_from_chat_id))
 async def migrated_from(message: Message, store: Storage) -> None:
     """Sent in the new supergroup; whichever of the pair arrives first moves the chat."""
     assert message.migrate_from_chat_id is not None
@@ -34,7 +39,6 @@ async def migrated_from(message: Message, store: Storage) -> None:
         logger.info("chat %d migrated to %d", message.migrate_from_chat_id, message.chat.id)
 
 
-@router.my_chat_member()
 async def membership(event: ChatMemberUpdated, store: Storage) -> None:
     """Blocked or removed: stop sending there. Unblocked or added: serve the chat again."""
     status = event.new_chat_member.status

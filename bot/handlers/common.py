@@ -1,33 +1,48 @@
-"""Helpers shared by the handler modules: a magic-filter wrapper, tag references, the tag
-picker, time zones, and sending a page of articles (for /latest, /search and their "more"
-buttons).
+"""Helpers shared by the handler modules: registering commands, filters and flags,
+answering, zones on the reader's clock, tag references and the tag picker.
+
+A new handler module follows the others: handler functions, and a ``router()`` factory
+that registers them (commands with :func:`on_command`, so ``/Latest`` works and channels
+are served) and is added to :func:`bot.handlers.get_routers`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram import Router
+from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.filters import Command, Filter
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
+from aiogram.utils.i18n import gettext as _
 from aiogram.utils.magic_filter import MagicFilter
 
-from bot.callbacks import MorePage
 from bot.config import Settings
-from bot.keyboards import items_keyboard, tags_keyboard
-from bot.models import Chat, Page, Tag
-from bot.render import PART_SEPARATOR, escape, plan_messages, render_item
+from bot.digest.schedule import zone
+from bot.handlers.clock import zone_label
+from bot.i18n import current_locale
+from bot.keyboards import tags_keyboard
+from bot.models import Chat, Tag
+from bot.render import escape, shorten
 from bot.storage import Storage
-from bot.text.tags import tag_display, tag_key, telegram_hashtag
+from bot.subscriptions import typed_tag
+from bot.text.tags import telegram_hashtag
 
 TAGS_PAGE_SIZE = 10
 START_TAGS = 8
+TAGS_NAMED = 12  # tags named in one line of a reply; any more are counted
+HASHTAG_CHARS = 64
 
 Answer = Callable[[str, InlineKeyboardMarkup | None], Awaitable[Any]]
+
+# Handler flags read by bot.middlewares.ChatAdminMiddleware: in groups, a change is for the
+# chat's administrators; a view is for everyone, told whether they may change the chat.
+CHANGES_CHAT = {"chat_admin": True}
+VIEWS_CHAT = {"chat_admin": "ask"}
 
 
 class Check(Filter):
@@ -43,6 +58,36 @@ class Check(Filter):
     async def __call__(self, event: TelegramObject) -> bool | dict[str, Any]:
         result = self.magic.resolve(event)
         return result if isinstance(result, dict) else bool(result)
+
+
+class BotAdmin(Filter):
+    """The sender is one of ``ADMIN_IDS``."""
+
+    async def __call__(self, message: Message, settings: Settings) -> bool:
+        user: User | None = message.from_user
+        return user is not None and user.id in settings.admin_ids
+
+
+def command_filter(*names: str) -> Command:
+    """A command filter that takes ``/Latest`` or ``/LATEST`` for ``/latest``, as people type."""
+    return Command(*names, ignore_case=True)
+
+
+def on_command(
+    router: Router,
+    name: str,
+    callback: CallbackType,
+    *filters: CallbackType,
+    flags: dict[str, Any] | None = None,
+) -> None:
+    """Register ``/name`` for chats and for channels (a channel's commands come as posts)."""
+    router.message.register(callback, command_filter(name), *filters, flags=flags)
+    router.channel_post.register(callback, command_filter(name), *filters, flags=flags)
+
+
+def query_chat_id(query: CallbackQuery) -> int:
+    """The chat a button was pressed in (the user's own, for a message too old to reach)."""
+    return query.message.chat.id if query.message is not None else query.from_user.id
 
 
 def answer_to(event: Message | CallbackQuery) -> Answer:
@@ -64,22 +109,48 @@ def answer_to(event: Message | CallbackQuery) -> Answer:
     return to_chat
 
 
+async def edit(
+    query: CallbackQuery, text: str | None, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Redraw the message a button belongs to (text and keyboard, or just the keyboard)."""
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    try:
+        if text is None:
+            await message.edit_reply_markup(reply_markup=markup)
+        else:
+            await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
 def chat_zone(chat: Chat | None, settings: Settings) -> ZoneInfo:
-    return ZoneInfo((chat.timezone if chat else None) or settings.default_timezone)
+    return zone(chat.timezone if chat else None, settings.default_timezone)
+
+
+def zone_name(tz: ZoneInfo | str) -> str:
+    """The zone as the reader's language names it: ``Москва (UTC+03:00)``."""
+    return zone_label(tz if isinstance(tz, str) else tz.key, current_locale())
+
+
+def local_time(moment: datetime, tz: ZoneInfo) -> str:
+    """``2026-03-05 14:30``: a moment on the reader's clock (name the zone nearby)."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def hashtag(text: str) -> str:
-    """A tag as an escaped Telegram hashtag, for use inside HTML."""
-    return escape(telegram_hashtag(text))
+    """A tag as an escaped Telegram hashtag for use inside HTML, cut to a sensible length."""
+    return escape(shorten(telegram_hashtag(text), HASHTAG_CHARS))
 
 
-def hashtag_list(tags: Sequence[Tag]) -> str:
-    return ", ".join(hashtag(tag.display) for tag in tags)
-
-
-def user_tag(text: str) -> Tag:
-    """A tag as a user typed it, before we know whether it exists."""
-    return Tag(key=tag_key(text), display=tag_display(text))
+def hashtag_list(tags: Sequence[Tag], *, limit: int = TAGS_NAMED) -> str:
+    """``#А, #Б, #В`` — or the first ``limit`` of them and how many more there are."""
+    named = ", ".join(hashtag(tag.display) for tag in tags[:limit])
+    if len(tags) > limit:
+        named += " " + _("list.more").format(n=len(tags) - limit)
+    return named
 
 
 # -- references for buttons -------------------------------------------------------------
@@ -95,7 +166,7 @@ async def tag_from_ref(store: Storage, ref: int) -> Tag | None:
     value = await store.chats.deref(ref)
     if value is None or not value.startswith(_TAG_REF):
         return None
-    return user_tag(value.removeprefix(_TAG_REF))
+    return typed_tag(value.removeprefix(_TAG_REF))
 
 
 async def tag_picker(
@@ -112,123 +183,3 @@ async def tag_picker(
     return tags_keyboard(
         tags, refs, subscribed, offset=offset, page_size=page_size, has_next=has_next
     )
-
-
-# -- listings: /latest, /search and "more" ------------------------------------------------
-
-LATEST = "latest"
-SEARCH = "search"
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """A query (kind, tags or words) with its paging state (limit, cursor, items shown).
-
-    A "more" button stores the query once, server-side and shared by everyone asking the
-    same (:meth:`query_value`), and carries the paging state in its payload; should that
-    not fit in 64 bytes, the whole listing is stored instead (:meth:`dump`).
-    """
-
-    kind: str  # LATEST or SEARCH
-    limit: int
-    tags: tuple[str, ...] = ()  # tag keys for LATEST; empty means overall
-    query: str = ""  # words for SEARCH
-    cursor: str | None = None
-    shown: int = 0  # items already shown, to continue the numbering
-
-    def dump(self) -> str:
-        return "page:" + json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
-
-    def query_value(self) -> str:
-        query = {"kind": self.kind, "tags": self.tags, "query": self.query}
-        return "query:" + json.dumps(query, ensure_ascii=False, separators=(",", ":"))
-
-    @classmethod
-    def load(cls, value: str | None, button: MorePage) -> Listing | None:
-        """The listing behind a "more" button, or ``None`` if its reference was pruned."""
-        if value is not None and value.startswith("page:"):
-            data = json.loads(value.removeprefix("page:"))
-            data["tags"] = tuple(data.get("tags", ()))
-            return cls(**data)
-        if value is not None and value.startswith("query:") and button.cursor:
-            data = json.loads(value.removeprefix("query:"))
-            return cls(
-                kind=data["kind"],
-                tags=tuple(data["tags"]),
-                query=data["query"],
-                limit=button.limit,
-                cursor=button.cursor,
-                shown=button.shown,
-            )
-        return None
-
-
-async def more_button(store: Storage, listing: Listing) -> MorePage:
-    """The payload of a "more" button for ``listing`` (whose cursor is the next page's)."""
-    assert listing.cursor is not None
-    ref = await store.chats.ref(listing.query_value())
-    button = MorePage(ref=ref, limit=listing.limit, shown=listing.shown, cursor=listing.cursor)
-    try:
-        button.pack()  # refuses a separator in a value or more than 64 bytes
-    except ValueError:
-        button = MorePage(ref=await store.chats.ref(listing.dump()))
-    return button
-
-
-async def fetch(store: Storage, listing: Listing) -> Page:
-    if listing.kind == SEARCH:
-        return await store.articles.search(
-            listing.query, limit=listing.limit, cursor=listing.cursor
-        )
-    return await store.articles.latest(listing.tags, limit=listing.limit, cursor=listing.cursor)
-
-
-async def send_listing(
-    answer: Answer,
-    store: Storage,
-    listing: Listing,
-    page: Page,
-    *,
-    zone: ZoneInfo,
-    header: str | None = None,
-) -> None:
-    """Send a page of items (split to Telegram's limit) with "read" and "more" buttons."""
-    more = None
-    if page.next_cursor is not None:
-        following = replace(
-            listing, cursor=page.next_cursor, shown=listing.shown + len(page.articles)
-        )
-        more = await more_button(store, following)
-    numbered = [
-        (listing.shown + i, article.id, render_item(article, number=listing.shown + i, tz=zone))
-        for i, article in enumerate(page.articles, start=1)
-        if article.id is not None
-    ]
-    parts = [header] if header else []
-    first_item = len(parts)
-    parts.extend(text for _n, _id, text in numbered)
-    plan = plan_messages(parts)
-    for index, group in enumerate(plan):
-        items = [numbered[i - first_item] for i in group if i >= first_item]
-        markup = items_keyboard(
-            [(n, article_id) for n, article_id, _text in items],
-            more if index == len(plan) - 1 else None,
-        )
-        await answer(PART_SEPARATOR.join(parts[i] for i in group), markup)
-
-
-async def edit(
-    query: CallbackQuery, text: str | None, markup: InlineKeyboardMarkup | None
-) -> None:
-    """Redraw the message a button belongs to (text and keyboard, or just the keyboard)."""
-    message = query.message
-    if not isinstance(message, Message):
-        return
-    try:
-        if text is None:
-            await message.edit_reply_markup(reply_markup=markup)
-        else:
-            await message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
-        if "not modified" not in exc.message:
-            raise

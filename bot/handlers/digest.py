@@ -8,26 +8,31 @@ in the next daily digest, whose time stays as it was.
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.callbacks import DigestPage
 from bot.config import Settings
 from bot.digest.planner import Planner
-from bot.digest.render import DigestPage, render_digest, without_more
+from bot.digest.render import render_digest, without_more
 from bot.digest.schedule import zone
-from bot.handlers.common import answer_to, edit
+from bot.handlers.common import answer_to, edit, on_command, query_chat_id
 from bot.models import Chat
 from bot.storage import Storage
 
-router = Router(name=__name__)
 
-# Groups share one digest cursor, so only their admins may advance it.
-FLAGS = {"throttle": "digest", "chat_admin": True}
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "digest", digest_now, flags=FLAGS)
+    routes.callback_query.register(digest_page, DigestPage.filter(), flags={"throttle": "listing"})
+    return routes
 
 
-@router.message(Command("digest"), flags=FLAGS)
-@router.channel_post(Command("digest"), flags=FLAGS)
+# Anyone in a chat may ask: the digest goes to the chat itself, so the items it takes
+# from the next daily digest are ones everyone there has just seen.
+FLAGS = {"throttle": "digest"}
+
+
 async def digest_now(message: Message, store: Storage, settings: Settings) -> None:
     if not await store.chats.subscribed_keys(message.chat.id):
         await message.answer(_("digest.no_subscriptions"))
@@ -37,7 +42,6 @@ async def digest_now(message: Message, store: Storage, settings: Settings) -> No
         await message.answer(_("digest.nothing_new"))
 
 
-@router.callback_query(DigestPage.filter(), flags={"throttle": "listing"})
 async def digest_page(
     query: CallbackQuery,
     callback_data: DigestPage,
@@ -45,7 +49,7 @@ async def digest_page(
     settings: Settings,
     chat_record: Chat | None = None,
 ) -> None:
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    chat_id = query_chat_id(query)
     chat = await store.digests.chat(chat_id)
     if chat is None:
         await query.answer(_("button.expired"), show_alert=True)

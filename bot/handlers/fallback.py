@@ -3,18 +3,34 @@
 Private chats get a hint for any unknown command or message. In groups and channels the
 bot answers only commands addressed to it by name and replies to its own messages, and
 stays quiet otherwise; commands for other bots (``/cmd@otherbot``) are ignored everywhere.
+
+A button press no other router took — a payload that does not unpack (a forged one, or a
+button of an older release) — is answered that the button is stale: an unanswered press
+keeps the client's spinner running until it times out.
 """
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.handlers.common import Check
 
-router = Router(name=__name__)
+logger = logging.getLogger(__name__)
+
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    for observer in (routes.message, routes.channel_post):
+        observer.register(unknown_command, Check(F.text.startswith("/")))
+    routes.message.register(private_message, Check(F.chat.type == ChatType.PRIVATE))
+    routes.message.register(reply_in_group, Check(F.reply_to_message.from_user))
+    routes.callback_query.register(stale_button)
+    return routes
 
 
 def _mention(text: str) -> str | None:
@@ -24,8 +40,6 @@ def _mention(text: str) -> str | None:
     return mention if at else None
 
 
-@router.message(Check(F.text.startswith("/")))
-@router.channel_post(Check(F.text.startswith("/")))
 async def unknown_command(message: Message, bot: Bot) -> None:
     assert message.text is not None
     mention = _mention(message.text)
@@ -37,12 +51,10 @@ async def unknown_command(message: Message, bot: Bot) -> None:
     await message.answer(_("fallback.unknown_command"))
 
 
-@router.message(Check(F.chat.type == ChatType.PRIVATE))
 async def private_message(message: Message) -> None:
     await message.answer(_("fallback.private"))
 
 
-@router.message(Check(F.reply_to_message.from_user))
 async def reply_in_group(message: Message, bot: Bot) -> None:
     """A reply to one of our messages in a group: hint; any other group chatter: silence."""
     replied = message.reply_to_message
@@ -50,3 +62,8 @@ async def reply_in_group(message: Message, bot: Bot) -> None:
     assert replied.from_user is not None
     if replied.from_user.id == bot.id:
         await message.answer(_("fallback.private"))
+
+
+async def stale_button(query: CallbackQuery) -> None:
+    logger.debug("button payload nothing takes: %.80r", query.data)
+    await query.answer(_("button.expired"), show_alert=True)

@@ -13,29 +13,34 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters import CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.errors import SourceError
-from bot.render import escape, link, split_messages
+from bot.handlers.common import BotAdmin, chat_zone, command_filter, zone_name
+from bot.models import Chat
+from bot.render import echo, escape, link, shorten, split_messages
 from bot.sources.feeds import NotAFeedError
+from bot.sources.http import FetchError
 from bot.sources.manage import add_feed
 from bot.storage import Feed, Storage
 
-router = Router(name=__name__)
+NAME_CHARS = 100  # a feed's title, rubric or tag as shown
+URL_CHARS = 200  # an address quoted in a reply
+MAX_NUMBER_DIGITS = 18  # a feed number the database could hold
 
 
-class BotAdmin(Filter):
-    """Lets through messages from the users listed in ``ADMIN_IDS``."""
-
-    async def __call__(self, message: Message, settings: Settings) -> bool:
-        user = message.from_user
-        return user is not None and user.id in settings.admin_ids
-
-
-router.message.filter(BotAdmin())
+def router() -> Router:
+    """The feed commands; the filter lets only ``ADMIN_IDS`` in."""
+    routes = Router(name=__name__)
+    routes.message.filter(BotAdmin())
+    routes.message.register(list_feeds, command_filter("feeds"))
+    routes.message.register(add, command_filter("addfeed"))
+    routes.message.register(remove, command_filter("rmfeed"))
+    routes.message.register(pause, command_filter("pausefeed"))
+    routes.message.register(resume, command_filter("resumefeed"))
+    return routes
 
 
 def parse_addfeed_args(args: str | None) -> tuple[str, str | None, tuple[str, ...]] | None:
@@ -49,14 +54,16 @@ def parse_addfeed_args(args: str | None) -> tuple[str, str | None, tuple[str, ..
     return url, rubric, tags
 
 
-@router.message(Command("feeds"))
-async def list_feeds(message: Message, store: Storage, settings: Settings) -> None:
+async def list_feeds(
+    message: Message, store: Storage, settings: Settings, chat_record: Chat | None = None
+) -> None:
+    """Every feed with its state; times on the admin's clock, the zone named in the header."""
     feeds = await store.feeds.all()
     if not feeds:
         await message.answer(_("feeds.empty"))
         return
-    zone = ZoneInfo(settings.default_timezone)
-    parts = [_("feeds.header").format(count=len(feeds))]
+    zone = chat_zone(chat_record, settings)
+    parts = [_("feeds.header").format(count=len(feeds), zone=escape(zone_name(zone)))]
     parts += [_render_feed(feed, zone) for feed in feeds]
     parts.append(_("feeds.hint"))
     for text in split_messages(parts):
@@ -72,10 +79,11 @@ def _render_feed(feed: Feed, zone: ZoneInfo) -> str:
         icon = "🕓"
     else:
         icon = "✅"
-    name = link(feed.url, feed.title) or escape(feed.name)
+    title = shorten(feed.title, NAME_CHARS) if feed.title else None
+    name = link(feed.url, title) or _name(feed)
     lines = [f"{icon} <b>{feed.id}.</b> {name}"]
-    labels = [escape(feed.rubric)] if feed.rubric else []
-    labels += [escape("#" + tag) for tag in feed.tags]
+    labels = [escape(shorten(feed.rubric, NAME_CHARS))] if feed.rubric else []
+    labels += [escape("#" + shorten(tag, NAME_CHARS)) for tag in feed.tags]
     if labels:
         lines.append(_("feeds.labels").format(labels=", ".join(labels)))
     if feed.last_polled_at is None:
@@ -92,7 +100,7 @@ def _render_feed(feed: Feed, zone: ZoneInfo) -> str:
         lines.append(_("feeds.next").format(next=_when(feed.next_poll_at, zone)))
     if feed.last_error:
         lines.append(
-            _("feeds.error").format(count=feed.error_count, error=escape(feed.last_error))
+            _("feeds.error").format(count=feed.error_count, error=echo(feed.last_error, 300))
         )
     return "\n".join(lines)
 
@@ -101,7 +109,14 @@ def _when(timestamp: int, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(timestamp, zone).strftime("%d.%m %H:%M")
 
 
-@router.message(Command("addfeed"))
+def _name(feed: Feed) -> str:
+    return escape(shorten(feed.name, NAME_CHARS))
+
+
+def _url(url: str) -> str:
+    return echo(url, URL_CHARS)
+
+
 async def add(
     message: Message, command: CommandObject, store: Storage, settings: Settings
 ) -> None:
@@ -110,7 +125,7 @@ async def add(
         await message.answer(_("feeds.usage_add"))
         return
     url, rubric, tags = parsed
-    progress = await message.answer(_("feeds.checking").format(url=escape(url)))
+    progress = await message.answer(_("feeds.checking").format(url=_url(url)))
     try:
         added = await add_feed(
             store,
@@ -123,36 +138,51 @@ async def add(
         )
     except NotAFeedError as exc:
         text = _not_a_feed_text(url, exc)
-    except SourceError as exc:
-        text = _("feeds.fetch_failed").format(url=escape(url), reason=escape(str(exc)))
+    except FetchError as exc:
+        text = _("feeds.fetch_failed").format(url=_url(url), reason=_fetch_failure(exc))
     else:
         feed = added.feed
         if not added.created:
-            text = _("feeds.exists").format(id=feed.id, name=escape(feed.name))
+            text = _("feeds.exists").format(id=feed.id, name=_name(feed))
         else:
             minutes = max(settings.feed_interval_seconds, feed.ttl_s or 0) // 60
             text = _("feeds.added").format(
                 id=feed.id,
-                name=escape(feed.name),
+                name=_name(feed),
                 added=added.result.added,
                 minutes=minutes,
             )
     await progress.edit_text(text, disable_web_page_preview=True)
 
 
+def _fetch_failure(error: FetchError) -> str:
+    """Why a fetch failed, in one line of the admin's language."""
+    if error.kind == "http" and error.status is not None:
+        return _("feeds.failure.http").format(status=error.status)
+    reasons = {
+        "timeout": _("feeds.failure.timeout"),
+        "redirects": _("feeds.failure.redirects"),
+        "address": _("feeds.failure.address"),
+        "dns": _("feeds.failure.dns"),
+        "connect": _("feeds.failure.connect"),
+        "tls": _("feeds.failure.tls"),
+        "too_large": _("feeds.failure.too_large"),
+    }
+    return reasons.get(error.kind, _("feeds.failure.network"))
+
+
 def _not_a_feed_text(url: str, error: NotAFeedError) -> str:
     if error.kind == "address":
         return _("feeds.usage_add")
     if error.kind == "page" and error.found:
-        return _("feeds.page_names_feed").format(url=escape(url), found=escape(error.found))
+        return _("feeds.page_names_feed").format(url=_url(url), found=_url(error.found))
     if error.kind == "page":
-        return _("feeds.page").format(url=escape(url))
+        return _("feeds.page").format(url=_url(url))
     if error.kind == "empty":
-        return _("feeds.empty_answer").format(url=escape(url))
-    return _("feeds.not_a_feed").format(url=escape(url), reason=escape(str(error)))
+        return _("feeds.empty_answer").format(url=_url(url))
+    return _("feeds.not_a_feed").format(url=_url(url))
 
 
-@router.message(Command("rmfeed"))
 async def remove(
     message: Message, command: CommandObject, store: Storage, settings: Settings
 ) -> None:
@@ -160,35 +190,35 @@ async def remove(
     if feed is None:
         return
     await store.feeds.remove(feed.id)
-    text = _("feeds.removed").format(id=feed.id, name=escape(feed.name))
+    text = _("feeds.removed").format(id=feed.id, name=_name(feed))
     if any(spec.url == feed.url for spec in settings.feeds):
         text += "\n" + _("feeds.removed_configured")
     await message.answer(text, disable_web_page_preview=True)
 
 
-@router.message(Command("pausefeed"))
 async def pause(message: Message, command: CommandObject, store: Storage) -> None:
     feed = await _feed_or_answer(message, command, store)
     if feed is not None:
         await store.feeds.set_paused(feed.id, True, now=int(time.time()))
-        await message.answer(_("feeds.paused").format(id=feed.id, name=escape(feed.name)))
+        await message.answer(_("feeds.paused").format(id=feed.id, name=_name(feed)))
 
 
-@router.message(Command("resumefeed"))
 async def resume(message: Message, command: CommandObject, store: Storage) -> None:
     feed = await _feed_or_answer(message, command, store)
     if feed is not None:
         await store.feeds.set_paused(feed.id, False, now=int(time.time()))
-        await message.answer(_("feeds.resumed").format(id=feed.id, name=escape(feed.name)))
+        await message.answer(_("feeds.resumed").format(id=feed.id, name=_name(feed)))
 
 
 async def _feed_or_answer(message: Message, command: CommandObject, store: Storage) -> Feed | None:
     """The feed the command names, or None after telling the admin what was wrong."""
     ref = (command.args or "").strip()
     if not ref:
-        await message.answer(_("feeds.usage_ref").format(command=command.command))
+        await message.answer(_("feeds.usage_ref").format(command=command.command.lower()))
         return None
-    feed = await store.feeds.find(ref)
+    number = ref.removeprefix("#")
+    beyond = number.isdigit() and (not number.isascii() or len(number) > MAX_NUMBER_DIGITS)
+    feed = None if beyond else await store.feeds.find(ref)  # no feed has such a number
     if feed is None:
-        await message.answer(_("feeds.not_found").format(ref=escape(ref)))
+        await message.answer(_("feeds.not_found").format(ref=echo(ref)))
     return feed

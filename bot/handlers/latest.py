@@ -5,34 +5,47 @@ from __future__ import annotations
 import re
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import LatestForTag, MorePage
 from bot.config import Settings
+from bot.errors import UserInputError
 from bot.handlers.common import (
-    LATEST,
-    Listing,
     answer_to,
     chat_zone,
-    fetch,
     hashtag,
     hashtag_list,
-    send_listing,
+    on_command,
     tag_from_ref,
     tag_refs,
 )
+from bot.handlers.listings import (
+    DEFAULT_COUNT,
+    LATEST,
+    MAX_COUNT,
+    THROTTLED,
+    Listing,
+    fetch,
+    send_listing,
+)
 from bot.keyboards import latest_suggestions_keyboard, without_more
 from bot.models import Chat
-from bot.render import escape
+from bot.render import echo
 from bot.storage import Storage
+from bot.text.tags import tag_key
 
-router = Router(name=__name__)
 
-DEFAULT_COUNT = 5
-MAX_COUNT = 20
-THROTTLED = {"throttle": "listing"}
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "latest", latest, flags=THROTTLED)
+    routes.callback_query.register(latest_for_tag, LatestForTag.filter(), flags=THROTTLED)
+    routes.callback_query.register(more, MorePage.filter(), flags=THROTTLED)
+    return routes
+
+
+SUGGESTIONS = 3
 
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d*)?")
 
@@ -53,8 +66,6 @@ def parse_latest_args(args: str | None) -> tuple[str | None, int]:
     return (" ".join(words) or None), count
 
 
-@router.message(Command("latest"), flags=THROTTLED)
-@router.channel_post(Command("latest"), flags=THROTTLED)
 async def latest(
     message: Message,
     command: CommandObject,
@@ -65,23 +76,13 @@ async def latest(
     try:
         tag_text, count = parse_latest_args(command.args)
     except BadCount as exc:
-        await message.answer(_("latest.bad_count").format(value=escape(str(exc)), max=MAX_COUNT))
+        await message.answer(_("latest.bad_count").format(value=echo(str(exc)), max=MAX_COUNT))
         return
     zone = chat_zone(chat_record, settings)
     if tag_text is not None:
         tag = await store.articles.tag(tag_text)
         if tag is None:
-            closest = await store.articles.suggest_tags(tag_text, limit=3)
-            if not closest:
-                await message.answer(_("latest.unknown_tag").format(tag=hashtag(tag_text)))
-                return
-            refs = await tag_refs(store, closest)
-            await message.answer(
-                _("latest.unknown_tag_suggest").format(
-                    tag=hashtag(tag_text), tags=hashtag_list(closest)
-                ),
-                reply_markup=latest_suggestions_keyboard(list(zip(closest, refs, strict=True))),
-            )
+            await _unknown_tag(message, store, tag_text)
             return
         listing = Listing(kind=LATEST, limit=count, tags=(tag.key,))
         header = _("latest.header_tag").format(tag=hashtag(tag.display))
@@ -96,7 +97,25 @@ async def latest(
     await send_listing(answer_to(message), store, listing, page, zone=zone, header=header)
 
 
-@router.callback_query(LatestForTag.filter(), flags=THROTTLED)
+async def _unknown_tag(message: Message, store: Storage, text: str) -> None:
+    """No article carries the tag: no news yet if the chat follows it, else suggestions."""
+    followed = {tag.key: tag for tag in await store.chats.subscriptions(message.chat.id)}
+    if tag_key(text) in followed:
+        shown = hashtag(followed[tag_key(text)].display)
+        await message.answer(_("latest.no_news_yet").format(tag=shown))
+        return
+    shown = hashtag(text) or echo(text)
+    closest = await store.articles.suggest_tags(text, limit=SUGGESTIONS)
+    if not closest:
+        await message.answer(_("latest.unknown_tag").format(tag=shown))
+        return
+    refs = await tag_refs(store, closest)
+    await message.answer(
+        _("latest.unknown_tag_suggest").format(tag=shown, tags=hashtag_list(closest)),
+        reply_markup=latest_suggestions_keyboard(list(zip(closest, refs, strict=True))),
+    )
+
+
 async def latest_for_tag(
     query: CallbackQuery,
     callback_data: LatestForTag,
@@ -120,7 +139,6 @@ async def latest_for_tag(
     await send_listing(answer, store, listing, page, zone=zone, header=header)
 
 
-@router.callback_query(MorePage.filter(), flags=THROTTLED)
 async def more(
     query: CallbackQuery,
     callback_data: MorePage,
@@ -129,11 +147,14 @@ async def more(
     chat_record: Chat | None = None,
 ) -> None:
     listing = Listing.load(await store.chats.deref(callback_data.ref), callback_data)
-    if listing is None:
+    try:
+        page = await fetch(store, listing) if listing is not None else None
+    except UserInputError:  # a paging cursor we never gave out
+        page = None
+    if listing is None or page is None:
         await query.answer(_("button.expired"), show_alert=True)
         return
     await query.answer()
-    page = await fetch(store, listing)
     answer = answer_to(query)
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.handlers.common import SEARCH, Listing, answer_to, chat_zone, fetch, send_listing
-from bot.handlers.latest import DEFAULT_COUNT, THROTTLED
+from bot.handlers.common import answer_to, chat_zone, on_command
+from bot.handlers.listings import (
+    DEFAULT_COUNT,
+    SEARCH,
+    THROTTLED,
+    Listing,
+    fetch,
+    send_listing,
+)
 from bot.models import Chat
 from bot.render import escape, shorten
 from bot.storage import Storage
 
-router = Router(name=__name__)
-
 MAX_QUERY_CHARS = 200
 
 
-@router.message(Command("search"), flags=THROTTLED)
-@router.channel_post(Command("search"), flags=THROTTLED)
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "search", search, flags=THROTTLED)
+    return routes
+
+
 async def search(
     message: Message,
     command: CommandObject,

@@ -1,86 +1,105 @@
 """``/settings``, ``/time``, ``/timezone``, ``/pause``, ``/resume`` and their buttons.
 
 Only the settings are stored here; changing any of them clears the chat's next digest
-time so that the digest planner computes it again.
+time so that the digest planner computes it again. What people may type for a time or a
+zone is :mod:`bot.handlers.clock`'s.
 """
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters import CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from babel.dates import format_skeleton
 
 from bot.callbacks import SetPaused, SetTimezone
-from bot.config import Settings, parse_hhmm
-from bot.handlers.common import edit
+from bot.config import Settings
+from bot.digest.schedule import next_digest, zone
+from bot.handlers.clock import parse_time, resolve_timezone
+from bot.handlers.common import CHANGES_CHAT, edit, on_command, zone_name
+from bot.i18n import current_locale
 from bot.keyboards import COMMON_TIMEZONES, settings_keyboard
-from bot.models import Chat
-from bot.render import escape
+from bot.render import echo, escape
 from bot.storage import Storage
 
-router = Router(name=__name__)
 
-ADMIN = {"chat_admin": True}
-
-
-@functools.cache
-def _zones() -> dict[str, str]:
-    """Every IANA zone name, keyed by its lower case and by its last component."""
-    names = sorted(zoneinfo.available_timezones())
-    table = {name.split("/")[-1].lower(): name for name in names if "/" in name}
-    table.update({name.lower(): name for name in names})
-    return table
-
-
-def resolve_timezone(text: str) -> str | None:
-    """``"asia/almaty"``, ``"Almaty"`` → ``"Asia/Almaty"``; ``None`` if there is no such zone."""
-    key = text.strip().replace(" ", "_").lower()
-    return _zones().get(key) if key else None
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "settings", show_settings)
+    on_command(routes, "time", set_time, flags=CHANGES_CHAT)
+    on_command(routes, "timezone", set_timezone, flags=CHANGES_CHAT)
+    on_command(routes, "pause", pause, flags=CHANGES_CHAT)
+    on_command(routes, "resume", resume, flags=CHANGES_CHAT)
+    routes.callback_query.register(timezone_button, SetTimezone.filter(), flags=CHANGES_CHAT)
+    routes.callback_query.register(pause_button, SetPaused.filter(), flags=CHANGES_CHAT)
+    return routes
 
 
-async def settings_view(store: Storage, chat_id: int, settings: Settings) -> tuple[str, Chat]:
-    chat = await store.chats.get(chat_id)
+def _when(due: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """``сегодня в 09:00``, ``завтра в 09:00`` or ``5 марта в 09:00``, in ``tz``."""
+    if due <= now:
+        return _("settings.next_now")
+    local = due.astimezone(tz)
+    at = local.strftime("%H:%M")
+    days = (local.date() - now.astimezone(tz).date()).days
+    if days == 0:
+        return _("settings.next_today").format(time=at)
+    if days == 1:
+        return _("settings.next_tomorrow").format(time=at)
+    day = format_skeleton("MMMMd", local.date(), locale=current_locale())
+    return _("settings.next_date").format(date=day, time=at)
+
+
+async def settings_view(
+    store: Storage, chat_id: int, settings: Settings
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The settings message: values (defaults marked), when the next digest comes, buttons."""
+    chat = await store.chats.get(chat_id, with_subscriptions=True)
     assert chat is not None  # the chat middleware remembered it
-    default = _("settings.default")
+    default = " " + _("settings.default")
+    tz = zone(chat.timezone, settings.default_timezone)
     digest_time = (chat.digest_time or settings.digest_time).strftime("%H:%M")
-    text = _("settings.text").format(
-        time=digest_time + ("" if chat.digest_time else " " + default),
-        zone=escape(chat.timezone or settings.default_timezone)
-        + ("" if chat.timezone else " " + default),
-        status=_("settings.paused") if chat.paused else _("settings.active"),
-    )
-    return text, chat
+    lines = [
+        _("settings.title"),
+        _("settings.time").format(time=digest_time + ("" if chat.digest_time else default)),
+        _("settings.zone").format(
+            zone=escape(zone_name(tz.key)) + ("" if chat.timezone else default)
+        ),
+        _("settings.status_paused") if chat.paused else _("settings.status_active"),
+    ]
+    now = datetime.now(UTC)
+    due = next_digest(chat, now, settings.digest_time, settings.default_timezone)
+    if due is not None:
+        lines.append(_("settings.next").format(when=_when(due, tz, now)))
+        if not chat.subscriptions:
+            lines.append(_("settings.no_subscriptions"))
+    text = "\n".join(lines) + "\n\n" + _("settings.how")
+    zones = [(name, zone_name(name)) for name in COMMON_TIMEZONES]
+    return text, settings_keyboard(zones, tz.key, paused=chat.paused)
 
 
 async def _show(message: Message, store: Storage, settings: Settings, prefix: str = "") -> None:
-    text, chat = await settings_view(store, message.chat.id, settings)
-    zone = chat.timezone or settings.default_timezone
-    markup = settings_keyboard(zone, paused=chat.paused)
+    text, markup = await settings_view(store, message.chat.id, settings)
     await message.answer(f"{prefix}\n\n{text}" if prefix else text, reply_markup=markup)
 
 
-@router.message(Command("settings"))
-@router.channel_post(Command("settings"))
 async def show_settings(message: Message, store: Storage, settings: Settings) -> None:
     await _show(message, store, settings)
 
 
-@router.message(Command("time"), flags=ADMIN)
-@router.channel_post(Command("time"), flags=ADMIN)
 async def set_time(
     message: Message, command: CommandObject, store: Storage, settings: Settings
 ) -> None:
     if not command.args:
         await message.answer(_("settings.time_usage"))
         return
-    try:
-        value = parse_hhmm(command.args)
-    except ValueError:
-        await message.answer(_("settings.bad_time").format(value=escape(command.args.strip())))
+    value = parse_time(command.args)
+    if value is None:
+        await message.answer(_("settings.bad_time").format(value=echo(command.args)))
         return
     await store.chats.set_digest_time(message.chat.id, value)
     await _show(
@@ -88,35 +107,26 @@ async def set_time(
     )
 
 
-@router.message(Command("timezone"), flags=ADMIN)
-@router.channel_post(Command("timezone"), flags=ADMIN)
 async def set_timezone(
     message: Message, command: CommandObject, store: Storage, settings: Settings
 ) -> None:
     if not command.args:
         await _show(message, store, settings, _("settings.timezone_usage"))
         return
-    zone = resolve_timezone(command.args)
-    if zone is None:
-        await message.answer(
-            _("settings.bad_timezone").format(
-                value=escape(command.args.strip()[:64]), examples=", ".join(COMMON_TIMEZONES[:4])
-            )
-        )
+    name = resolve_timezone(command.args)
+    if name is None:
+        await message.answer(_("settings.bad_timezone").format(value=echo(command.args)))
         return
-    await store.chats.set_timezone(message.chat.id, zone)
-    await _show(message, store, settings, _("settings.timezone_set").format(zone=escape(zone)))
+    await store.chats.set_timezone(message.chat.id, name)
+    label = escape(zone_name(name))
+    await _show(message, store, settings, _("settings.timezone_set").format(zone=label))
 
 
-@router.message(Command("pause"), flags=ADMIN)
-@router.channel_post(Command("pause"), flags=ADMIN)
 async def pause(message: Message, store: Storage, settings: Settings) -> None:
     await store.chats.set_paused(message.chat.id, True)
     await _show(message, store, settings, _("settings.paused_now"))
 
 
-@router.message(Command("resume"), flags=ADMIN)
-@router.channel_post(Command("resume"), flags=ADMIN)
 async def resume(message: Message, store: Storage, settings: Settings) -> None:
     await store.chats.set_paused(message.chat.id, False)
     await _show(message, store, settings, _("settings.resumed_now"))
@@ -125,24 +135,22 @@ async def resume(message: Message, store: Storage, settings: Settings) -> None:
 async def _redraw(query: CallbackQuery, store: Storage, settings: Settings, toast: str) -> None:
     assert query.message is not None
     await query.answer(toast)
-    text, chat = await settings_view(store, query.message.chat.id, settings)
-    zone = chat.timezone or settings.default_timezone
-    await edit(query, text, settings_keyboard(zone, paused=chat.paused))
+    text, markup = await settings_view(store, query.message.chat.id, settings)
+    await edit(query, text, markup)
 
 
-@router.callback_query(SetTimezone.filter(), flags=ADMIN)
 async def timezone_button(
     query: CallbackQuery, callback_data: SetTimezone, store: Storage, settings: Settings
 ) -> None:
-    zone = resolve_timezone(callback_data.zone)
-    if zone is None or query.message is None:
+    name = resolve_timezone(callback_data.zone)
+    if name is None or query.message is None:
         await query.answer(_("button.expired"), show_alert=True)
         return
-    await store.chats.set_timezone(query.message.chat.id, zone)
-    await _redraw(query, store, settings, _("settings.timezone_set_toast").format(zone=zone))
+    await store.chats.set_timezone(query.message.chat.id, name)
+    toast = _("settings.timezone_set_toast").format(zone=zone_name(name))
+    await _redraw(query, store, settings, toast)
 
 
-@router.callback_query(SetPaused.filter(), flags=ADMIN)
 async def pause_button(
     query: CallbackQuery, callback_data: SetPaused, store: Storage, settings: Settings
 ) -> None:

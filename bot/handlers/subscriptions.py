@@ -1,74 +1,86 @@
-"""``/subscribe``, ``/unsubscribe``, ``/subscriptions`` and the tag toggle buttons."""
+"""``/subscribe``, ``/unsubscribe``, ``/subscriptions`` and the tag toggle buttons.
+
+The rules (how a list is read, the cap, known and unknown tags) are
+:mod:`bot.subscriptions`'; this module turns their results into replies and keyboards.
+"""
 
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.enums import ChatType
+from aiogram.filters import CommandObject
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import gettext as _
 
+from bot import subscriptions as rules
 from bot.callbacks import ConfirmTag, ToggleTag, View
 from bot.handlers.common import (
+    CHANGES_CHAT,
+    HASHTAG_CHARS,
+    VIEWS_CHAT,
     edit,
     hashtag,
     hashtag_list,
+    on_command,
     tag_from_ref,
     tag_picker,
     tag_refs,
-    user_tag,
 )
 from bot.keyboards import subscriptions_keyboard, suggestions_keyboard, tag_label
 from bot.models import Tag
+from bot.render import echo, shorten
 from bot.storage import Storage
-from bot.text.tags import split_tags, tag_key, telegram_hashtag
+from bot.text.tags import telegram_hashtag
 
-router = Router(name=__name__)
-
-SUGGESTIONS = 3
-MAX_SUBSCRIPTIONS = 50  # keeps /subscriptions within one message and one keyboard
-ADMIN = {"chat_admin": True}
+SUGGESTIONS = 3  # closest known tags offered for an unknown one
+UNKNOWN_EXPLAINED = 3  # unknown tags explained one by one; the others are only named
 
 
-@router.message(Command("subscribe"), flags=ADMIN)
-@router.channel_post(Command("subscribe"), flags=ADMIN)
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "subscribe", subscribe, flags=CHANGES_CHAT)
+    on_command(routes, "unsubscribe", unsubscribe, flags=CHANGES_CHAT)
+    on_command(routes, "subscriptions", subscriptions, flags=VIEWS_CHAT)
+    routes.callback_query.register(toggle_tag, ToggleTag.filter(), flags=CHANGES_CHAT)
+    routes.callback_query.register(confirm_tag, ConfirmTag.filter(), flags=CHANGES_CHAT)
+    return routes
+
+
+def _too_many() -> str:
+    return _("subscribe.too_many").format(max=rules.MAX_SUBSCRIPTIONS)
+
+
 async def subscribe(message: Message, command: CommandObject, store: Storage) -> None:
     chat_id = message.chat.id
-    words = split_tags(command.args or "")
-    if not words:
+    typed = command.args or ""
+    if not typed.strip():
         picker = await tag_picker(store, chat_id)
         await message.answer(
             _("subscribe.pick") if picker else _("tags.none"), reply_markup=picker
         )
         return
-    current = await store.chats.subscribed_keys(chat_id)
-    room = MAX_SUBSCRIPTIONS - len(current)
-    fresh = [word for word in words if tag_key(word) not in current]
-    if len(fresh) > room:
-        await message.answer(_("subscribe.too_many").format(max=MAX_SUBSCRIPTIONS))
+    try:
+        done = await rules.subscribe(store, chat_id, typed)
+    except rules.TooManySubscriptions:
+        await message.answer(_too_many())
         return
-    known: dict[str, Tag] = {}
-    unknown: dict[str, Tag] = {}
-    for word in words:
-        stored = await store.articles.tag(word)
-        if stored is not None:
-            known.setdefault(stored.key, Tag(key=stored.key, display=stored.display))
-        else:
-            tag = user_tag(word)
-            if tag.key:
-                unknown.setdefault(tag.key, tag)
-    added = await store.chats.subscribe(chat_id, known.values())
-    subscribed = await store.chats.subscribed_keys(chat_id)
-    added_keys = {tag.key for tag in added}
-    already = [t for t in [*known.values(), *unknown.values()] if t.key not in added_keys]
-    already = [t for t in already if t.key in subscribed]
+    if not (done.added or done.already or done.unknown):
+        await message.answer(_("subscribe.no_tags").format(value=echo(typed)))
+        return
     lines = []
-    if added:
-        lines.append(_("subscribe.added").format(tags=hashtag_list(added)))
-    if already:
-        lines.append(_("subscribe.already").format(tags=hashtag_list(already)))
-    pending = [tag for tag in unknown.values() if tag.key not in subscribed]
+    if done.added:
+        lines.append(_("subscribe.added").format(tags=hashtag_list(done.added)))
+    if done.already:
+        lines.append(_("subscribe.already").format(tags=hashtag_list(done.already)))
+    explained = done.unknown[:UNKNOWN_EXPLAINED]
     suggested: dict[str, Tag] = {}
-    for tag in pending:
+    for tag in explained:
         closest = await store.articles.suggest_tags(tag.display, limit=SUGGESTIONS)
         if closest:
             lines.append(
@@ -78,99 +90,101 @@ async def subscribe(message: Message, command: CommandObject, store: Storage) ->
             lines.append(_("subscribe.unknown_no_suggestions").format(tag=hashtag(tag.display)))
         for suggestion in closest:
             suggested.setdefault(suggestion.key, suggestion)
+    if len(done.unknown) > len(explained):
+        rest = done.unknown[len(explained) :]
+        lines.append(_("subscribe.unknown_more").format(tags=hashtag_list(rest)))
     markup = None
-    if pending:
-        pending_refs = await tag_refs(store, pending)
+    if explained:
+        subscribed = await store.chats.subscribed_keys(chat_id)
+        explained_refs = await tag_refs(store, explained)
         suggested_refs = await tag_refs(store, list(suggested.values()))
         markup = suggestions_keyboard(
-            list(zip(pending, pending_refs, strict=True)),
+            list(zip(explained, explained_refs, strict=True)),
             list(zip(suggested.values(), suggested_refs, strict=True)),
             subscribed,
         )
     await message.answer("\n\n".join(lines), reply_markup=markup)
 
 
-@router.message(Command("unsubscribe"), flags=ADMIN)
-@router.channel_post(Command("unsubscribe"), flags=ADMIN)
 async def unsubscribe(message: Message, command: CommandObject, store: Storage) -> None:
-    words = split_tags(command.args or "")
-    if not words:
-        await subscriptions(message, store)
+    typed = command.args or ""
+    if not typed.strip():
+        await subscriptions(message, store)  # the flag let only those who may change in
         return
-    keys = list(dict.fromkeys(tag_key(word) for word in words))
-    removed = await store.chats.unsubscribe(message.chat.id, keys)
-    removed_keys = {tag.key for tag in removed}
-    missing = [user_tag(w) for w in words if tag_key(w) not in removed_keys]
+    done = await rules.unsubscribe(store, message.chat.id, typed)
     lines = []
-    if removed:
-        lines.append(_("unsubscribe.removed").format(tags=hashtag_list(removed)))
-    if missing:
-        unique = list({tag.key: tag for tag in missing}.values())
-        lines.append(_("unsubscribe.not_subscribed").format(tags=hashtag_list(unique)))
+    if done.removed:
+        lines.append(_("unsubscribe.removed").format(tags=hashtag_list(done.removed)))
+    if done.missing:
+        lines.append(_("unsubscribe.not_subscribed").format(tags=hashtag_list(done.missing)))
+    if not lines:
+        lines.append(_("subscribe.no_tags").format(value=echo(typed)))
     await message.answer("\n\n".join(lines))
 
 
 async def _subscriptions_view(
-    store: Storage, chat_id: int
+    store: Storage, chat: Chat, *, may_change: bool
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    tags = await store.chats.subscriptions(chat_id)
+    """A private chat's own subscriptions, or a group's; remove buttons for who may use them."""
+    tags = await store.chats.subscriptions(chat.id)
+    private = chat.type == ChatType.PRIVATE
     if not tags:
-        return _("subscriptions.none"), None
+        return (_("subscriptions.none") if private else _("subscriptions.none_chat")), None
+    named = hashtag_list(tags, limit=len(tags))
+    header = _("subscriptions.header") if private else _("subscriptions.header_chat")
+    if not may_change:
+        return header.format(tags=named), None
     refs = await tag_refs(store, tags)
-    text = _("subscriptions.header").format(tags=hashtag_list(tags))
+    text = header.format(tags=named) + "\n\n" + _("subscriptions.tap_to_remove")
     return text, subscriptions_keyboard(tags, refs)
 
 
-@router.message(Command("subscriptions"))
-@router.channel_post(Command("subscriptions"))
-async def subscriptions(message: Message, store: Storage) -> None:
-    text, markup = await _subscriptions_view(store, message.chat.id)
+async def subscriptions(message: Message, store: Storage, chat_admin: bool = True) -> None:
+    text, markup = await _subscriptions_view(store, message.chat, may_change=chat_admin)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(ToggleTag.filter(), flags=ADMIN)
 async def toggle_tag(query: CallbackQuery, callback_data: ToggleTag, store: Storage) -> None:
     tag = await tag_from_ref(store, callback_data.ref)
     if tag is None or query.message is None:
         await query.answer(_("button.expired"), show_alert=True)
         return
     chat_id = query.message.chat.id
-    subscribed = await store.chats.subscribed_keys(chat_id)
-    if tag.key not in subscribed and len(subscribed) >= MAX_SUBSCRIPTIONS:
-        await query.answer(_("subscribe.too_many").format(max=MAX_SUBSCRIPTIONS), show_alert=True)
+    try:
+        now_subscribed = await rules.toggle(store, chat_id, tag)
+    except rules.TooManySubscriptions:
+        await query.answer(_too_many(), show_alert=True)
         return
-    if tag.key in subscribed:
-        await store.chats.unsubscribe(chat_id, [tag.key])
-        await query.answer(_("toast.unsubscribed").format(tag=telegram_hashtag(tag.display)))
-        now_subscribed = False
-    else:
-        await store.chats.subscribe(chat_id, [tag])
-        await query.answer(_("toast.subscribed").format(tag=telegram_hashtag(tag.display)))
-        now_subscribed = True
+    toast = _("toast.subscribed") if now_subscribed else _("toast.unsubscribed")
+    await query.answer(toast.format(tag=_toast_tag(tag)))
     if callback_data.view is View.TAGS:
         await edit(query, None, await tag_picker(store, chat_id, offset=callback_data.offset))
     elif callback_data.view is View.SUBSCRIPTIONS:
-        text, markup = await _subscriptions_view(store, chat_id)
+        text, markup = await _subscriptions_view(store, query.message.chat, may_change=True)
         await edit(query, text, markup)
     else:
         label = tag_label(tag, subscribed=now_subscribed, count=False)
         await edit(query, None, _relabel(query, label, callback_data.pack()))
 
 
-@router.callback_query(ConfirmTag.filter(), flags=ADMIN)
 async def confirm_tag(query: CallbackQuery, callback_data: ConfirmTag, store: Storage) -> None:
     tag = await tag_from_ref(store, callback_data.ref)
     if tag is None or query.message is None:
         await query.answer(_("button.expired"), show_alert=True)
         return
-    subscribed = await store.chats.subscribed_keys(query.message.chat.id)
-    if tag.key not in subscribed and len(subscribed) >= MAX_SUBSCRIPTIONS:
-        await query.answer(_("subscribe.too_many").format(max=MAX_SUBSCRIPTIONS), show_alert=True)
+    try:
+        await rules.follow(store, query.message.chat.id, tag)
+    except rules.TooManySubscriptions:
+        await query.answer(_too_many(), show_alert=True)
         return
-    await store.chats.subscribe(query.message.chat.id, [tag])
-    await query.answer(_("toast.subscribed").format(tag=telegram_hashtag(tag.display)))
+    await query.answer(_("toast.subscribed").format(tag=_toast_tag(tag)))
     toggle = ToggleTag(ref=callback_data.ref, view=View.SUGGESTIONS).pack()
     await edit(query, None, _relabel(query, tag_label(tag, subscribed=True, count=False), toggle))
+
+
+def _toast_tag(tag: Tag) -> str:
+    """The tag in a toast: plain text, short enough for Telegram's 200 characters."""
+    return shorten(telegram_hashtag(tag.display), HASHTAG_CHARS)
 
 
 def _relabel(query: CallbackQuery, label: str, data: str) -> InlineKeyboardMarkup | None:

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import TagsPage
-from bot.handlers.common import TAGS_PAGE_SIZE, edit, tag_picker
+from bot.handlers.common import TAGS_PAGE_SIZE, edit, on_command, tag_picker
 from bot.storage import Storage
 
-router = Router(name=__name__)
+
+def router() -> Router:
+    routes = Router(name=__name__)
+    on_command(routes, "tags", tags)
+    routes.callback_query.register(tags_page, TagsPage.filter())
+    return routes
 
 
 def _page_text(offset: int) -> str:
     return _("tags.header").format(page=offset // TAGS_PAGE_SIZE + 1)
 
 
-@router.message(Command("tags"))
-@router.channel_post(Command("tags"))
 async def tags(message: Message, store: Storage) -> None:
     picker = await tag_picker(store, message.chat.id)
     if picker is None:
@@ -28,7 +30,6 @@ async def tags(message: Message, store: Storage) -> None:
     await message.answer(_page_text(0), reply_markup=picker)
 
 
-@router.callback_query(TagsPage.filter(F.offset >= 0))
 async def tags_page(query: CallbackQuery, callback_data: TagsPage, store: Storage) -> None:
     if query.message is None:
         await query.answer()

@@ -8,6 +8,7 @@ process. Every failure becomes a :class:`FetchError` whose message is short enou
 from __future__ import annotations
 
 import email.utils
+import socket
 import time
 from dataclasses import dataclass
 from types import TracebackType
@@ -28,12 +29,23 @@ DEFAULT_MAX_REDIRECTS = 5
 
 
 class FetchError(SourceError):
-    """A feed could not be fetched; ``retry_after`` is the server's wish, in seconds."""
+    """A feed could not be fetched; ``retry_after`` is the server's wish, in seconds.
+
+    ``kind`` says why, for a message in the user's language: ``timeout``, ``redirects``,
+    ``address``, ``dns`` (no such host), ``connect``, ``tls``, ``http`` (see ``status``),
+    ``too_large`` or ``network`` (anything else).
+    """
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        kind: str = "network",
+        status: int | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
+        self.kind = kind
         self.status = status
         self.retry_after = retry_after
 
@@ -114,16 +126,27 @@ class Fetcher:
             ) as response:
                 return await self._read(url, response)
         except TimeoutError:
-            raise FetchError(f"timed out after {self.timeout_s:g} s") from None
+            raise FetchError(f"timed out after {self.timeout_s:g} s", kind="timeout") from None
         except aiohttp.TooManyRedirects:
-            raise FetchError(f"more than {self.max_redirects} redirects") from None
+            raise FetchError(
+                f"more than {self.max_redirects} redirects", kind="redirects"
+            ) from None
         except aiohttp.InvalidURL:
-            raise FetchError("not a valid URL") from None
+            raise FetchError("not a valid URL", kind="address") from None
         except aiohttp.ClientConnectorError as exc:
             reason = exc.os_error.strerror or str(exc.os_error) or type(exc.os_error).__name__
-            raise FetchError(f"cannot connect to {exc.host}:{exc.port}: {reason}") from None
+            kind = "connect"
+            if isinstance(exc.os_error, socket.gaierror):
+                kind = "dns"
+            elif isinstance(exc, aiohttp.ClientSSLError):
+                kind = "tls"
+            raise FetchError(
+                f"cannot connect to {exc.host}:{exc.port}: {reason}", kind=kind
+            ) from None
         except aiohttp.ClientResponseError as exc:
-            raise FetchError(f"HTTP {exc.status} {exc.message}", status=exc.status) from None
+            raise FetchError(
+                f"HTTP {exc.status} {exc.message}", kind="http", status=exc.status
+            ) from None
         except aiohttp.ClientError as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
 
@@ -147,18 +170,23 @@ class Fetcher:
         if response.status >= 300:
             raise FetchError(
                 f"HTTP {response.status} {response.reason or ''}".strip(),
+                kind="http",
                 status=response.status,
                 retry_after=retry_after,
             )
         declared = response.content_length
         if declared is not None and declared > self.max_bytes:
-            raise FetchError(f"larger than the {size_text(self.max_bytes)} limit")
+            raise FetchError(
+                f"larger than the {size_text(self.max_bytes)} limit", kind="too_large"
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_chunked(64 * 1024):
             size += len(chunk)
             if size > self.max_bytes:
-                raise FetchError(f"larger than the {size_text(self.max_bytes)} limit")
+                raise FetchError(
+                    f"larger than the {size_text(self.max_bytes)} limit", kind="too_large"
+                )
             chunks.append(chunk)
         return FetchResult(
             url=final_url,

@@ -111,8 +111,8 @@ class FeedRepo:
         """A feed by its number (``3`` or ``#3``) or its exact URL."""
         ref = ref.strip()
         number = ref.removeprefix("#")
-        if number.isdigit():
-            return await self.get(int(number))
+        if number.isdigit():  # also true of "²": only ASCII digits make a feed number
+            return await self.get(int(number)) if number.isascii() and len(number) < 19 else None
         sql = f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = $1 AND {IN_USE}"
         row = await self.db.fetchrow(sql, ref)
         return feed_from_row(row) if row else None

@@ -99,7 +99,8 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
         position = int(published, 36), int(article_id, 36)
     except ValueError:
         raise UserInputError("This page link is no longer valid.") from None
-    if not 0 <= position[1] <= MAX_ARTICLE_ID:
+    published_ok = -_PUBLISHED_OFFSET <= position[0] < _PUBLISHED_OFFSET
+    if not (published_ok and 0 <= position[1] <= MAX_ARTICLE_ID):
         raise UserInputError("This page link is no longer valid.")
     return position
 

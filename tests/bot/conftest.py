@@ -9,6 +9,7 @@ path as in production.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
@@ -96,6 +97,8 @@ class RecordingSession(BaseSession):
         self.members: dict[tuple[int, int], str] = {}  # (chat, user) -> status
         self.errors: dict[tuple[str, int | None], list[dict[str, Any] | None]] = {}
         self.files: dict[str, bytes] = {}
+        # While set and not yet released, sendMessage requests wait (recorded, unanswered).
+        self.release: asyncio.Event | None = None
 
     def fail(self, method: str, chat_id: int | None, *responses: dict[str, Any] | None) -> None:
         """The next requests of ``method`` to ``chat_id`` get these error responses
@@ -119,6 +122,8 @@ class RecordingSession(BaseSession):
         params = {key: value for key, value in params.items() if value}
         call = Call(method.__api_method__, params)
         self.calls.append(call)
+        if self.release is not None and call.method == "sendMessage":
+            await self.release.wait()
         queued = self.errors.get((call.method, call.chat_id))
         error = queued.pop(0) if queued else None
         if error is not None:
@@ -142,6 +147,8 @@ class RecordingSession(BaseSession):
         method, p = call.method, call.params
         if method in ("sendMessage", "editMessageText"):
             check_message(call)
+        if method == "answerCallbackQuery":
+            assert len(call.params.get("text", "")) <= 200, call.params  # Telegram's limit
         if method == "sendMessage":
             chat_id = int(p["chat_id"])
             return {

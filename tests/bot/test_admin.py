@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
 from bot.storage import Storage
-from tests.bot.conftest import ADMIN_ID, USER_ID, Tg, article, only
+from tests.bot.conftest import ADMIN_ID, USER_ID, Tg, article, only, sent
 from tests.botapi.html import parse_html
 
 SEED_TEXT = """\
@@ -38,7 +44,7 @@ async def test_stats_for_an_admin(tg: Tg, store: Storage) -> None:
     assert "Чаты: 2, активных 2 (личных 2, групп и каналов 0)" in text
     assert "Активных подписок: 1" in text
     assert "Статей: 2, тегов: 2" in text
-    assert "Последний запуск дайджеста: — — —, отправлено 0, ошибок 0" in text
+    assert "Дайджест ещё ни разу не запускался" in text
     assert "Очередь отправки: ждут 0, не доставлено 0" in text
 
 
@@ -84,3 +90,73 @@ async def test_ingest_a_replied_document(tg: Tg, store: Storage) -> None:
 
 async def test_ingest_without_a_reply_explains(tg: Tg) -> None:
     assert "/ingest" in only(await tg.send("/ingest", user_id=ADMIN_ID)).text
+
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+async def test_stats_times_are_on_the_admins_clock_with_the_zone_named(
+    tg: Tg, store: Storage
+) -> None:
+    await store.articles.upsert_many([article("А")])
+    await tg.send("/timezone Москва", user_id=ADMIN_ID)
+    run = await store.digests.start_run(datetime.now(UTC))
+    await store.digests.finish_planning(run)
+    figures = await store.chats.stats()
+    assert figures.last_ingest_at is not None
+    assert figures.last_run_started_at is not None
+    text = parse_html(only(await tg.send("/stats", user_id=ADMIN_ID)).text).text
+    ingest = figures.last_ingest_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M")
+    started = figures.last_run_started_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M")
+    assert f"Последняя загрузка: {ingest}\n" in text
+    assert f"Последний запуск дайджеста: {started} — " in text
+    assert "UTC\n" not in text
+    assert text.endswith("Время — Москва (UTC+03:00)")
+    english = parse_html(only(await tg.send("/stats", user_id=ADMIN_ID, language="en")).text)
+    assert english.text.endswith("Times: Moscow (UTC+03:00)")
+
+
+async def test_feeds_show_times_on_the_admins_clock_with_the_zone_named(
+    tg: Tg, store: Storage
+) -> None:
+    feed, _ = await store.feeds.add("https://stepnews.example.kz/rss", now=1_772_600_000)
+    await store.feeds.record_success(feed.id, now=1_772_600_000, next_poll_at=1_772_600_600)
+    await tg.send("/timezone Москва", user_id=ADMIN_ID)
+    text = parse_html(only(await tg.send("/feeds", user_id=ADMIN_ID)).text).text
+    assert text.startswith("Ленты (1), время — Москва (UTC+03:00):")
+    polled = datetime.fromtimestamp(1_772_600_000, MOSCOW).strftime("%d.%m %H:%M")
+    upcoming = datetime.fromtimestamp(1_772_600_600, MOSCOW).strftime("%d.%m %H:%M")
+    assert f"опрошена {polled}" in text
+    assert f"следующий опрос {upcoming}" in text
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ru", "Не удалось загрузить {url}: сервер недоступен"),
+        ("en", "Could not fetch {url}: the server cannot be reached"),
+    ],
+)
+async def test_an_unreachable_feed_is_explained_in_the_admins_language(
+    tg: Tg, store: Storage, closed_port: int, language: str, expected: str
+) -> None:
+    url = f"http://127.0.0.1:{closed_port}/rss"
+    calls = await tg.send(f"/addfeed {url}", user_id=ADMIN_ID, language=language)
+    [edited] = sent(calls, "editMessageText")
+    assert edited.text == expected.format(url=url)
+    assert await store.feeds.all() == []
+
+
+async def test_a_message_long_feed_reference_is_quoted_cut(tg: Tg) -> None:
+    reply = only(await tg.send("/rmfeed " + "x" * 4000, user_id=ADMIN_ID))
+    assert reply.text.startswith("Ленты «" + "x" * 63 + "…» нет.")
+    checking = await tg.send("/addfeed http://127.0.0.1:1/" + "x" * 4000, user_id=ADMIN_ID)
+    assert all(len(call.text) < 600 for call in checking)

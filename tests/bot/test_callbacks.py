@@ -8,7 +8,10 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 
 from bot.callbacks import (
+    MAX_COUNT,
+    MAX_ID,
     ConfirmTag,
+    DigestPage,
     LatestForTag,
     MorePage,
     ReadArticle,
@@ -18,21 +21,22 @@ from bot.callbacks import (
     ToggleTag,
     View,
 )
-from bot.handlers.common import LATEST, SEARCH, Listing, more_button
+from bot.handlers.listings import LATEST, SEARCH, Listing, more_button
 from bot.keyboards import COMMON_TIMEZONES
 from bot.storage import SqliteStorage
 
-BIG = 2**63 - 1  # the largest SQLite integer: ids and refs never exceed it
+BIG = MAX_ID  # the largest SQLite integer: ids and refs never exceed it
 
 LARGEST: list[CallbackData] = [
     ReadArticle(article_id=BIG),
     MorePage(ref=BIG),
     MorePage(ref=2**31, limit=20, shown=9980, cursor="-zzzzzzzzzzzzz.zzzzzzzzzzzzz"),
-    TagsPage(offset=BIG),
-    ToggleTag(ref=BIG, view=View.SUBSCRIPTIONS, offset=BIG),
+    TagsPage(offset=MAX_COUNT),
+    ToggleTag(ref=BIG, view=View.SUBSCRIPTIONS, offset=MAX_COUNT),
     ConfirmTag(ref=BIG),
     LatestForTag(ref=BIG),
     SetPaused(paused=True),
+    DigestPage(after=BIG, upto=BIG, offset=MAX_COUNT),
     *[SetTimezone(zone=zone) for zone in COMMON_TIMEZONES],
     SetTimezone(zone="America/Argentina/ComodRivadavia"),  # the longest IANA name
 ]

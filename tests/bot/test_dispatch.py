@@ -17,10 +17,11 @@ from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
+from bot.handlers import get_routers
 from bot.handlers.common import Check
 from bot.runtime import SWITCH_INTERVAL, open_runtime
 from bot.storage import Storage
-from tests.bot.conftest import BOT_ID, USER_ID
+from tests.bot.conftest import BOT_ID, USER_ID, RecordingSession, Tg, only
 
 
 def routers(router: Router) -> Iterator[Router]:
@@ -41,6 +42,28 @@ def test_no_handler_or_filter_runs_in_a_worker_thread(settings: Settings, store:
         if not callable_.awaitable
     ]
     assert in_threads == []
+
+
+def test_each_dispatcher_gets_routers_of_its_own(settings: Settings, store: Storage) -> None:
+    first, second = get_routers(), get_routers()
+    assert [r.name for r in first] == [r.name for r in second]
+    assert not {id(r) for r in first} & {id(r) for r in second}
+    one = create_dispatcher(settings=settings, storage=store)
+    other = create_dispatcher(settings=settings, storage=store)
+    assert [r.parent_router for r in one.sub_routers] == [one] * len(first)
+    assert [r.parent_router for r in other.sub_routers] == [other] * len(first)
+
+
+async def test_two_dispatchers_in_one_process_both_serve(
+    settings: Settings, store: Storage, session: RecordingSession
+) -> None:
+    bot = create_bot(settings, session=session)
+    try:
+        for _ in range(2):
+            tg = Tg(create_dispatcher(settings=settings, storage=store), bot, session)
+            assert "/latest" in only(await tg.send("/help")).text
+    finally:
+        await bot.session.close()
 
 
 def test_updates_carry_no_conversation_state(settings: Settings, store: Storage) -> None:

@@ -19,6 +19,8 @@ from tests.bot.conftest import (
     sent,
 )
 
+ADMINS_ONLY = "Подписки и настройки группы меняют только её администраторы."
+
 
 @pytest.fixture
 async def news(store: Storage) -> None:
@@ -49,7 +51,7 @@ async def test_group_admin_changes_subscriptions_and_settings(tg: Tg, store: Sto
                                      "/timezone Europe/Moscow", "/pause", "/resume"])  # fmt: skip
 async def test_a_member_may_not_change_a_group(tg: Tg, store: Storage, command: str) -> None:
     reply = only(await tg.send(command, user_id=OTHER_USER_ID, chat_id=GROUP_ID))
-    assert reply.text == "Подписки и настройки группы меняют только её администраторы."
+    assert reply.text == ADMINS_ONLY
     chat = await store.chats.get(GROUP_ID, with_subscriptions=True)
     assert chat is not None
     assert (chat.subscriptions, chat.digest_time, chat.timezone, chat.paused) == (
@@ -62,10 +64,11 @@ async def test_a_member_may_not_change_a_group(tg: Tg, store: Storage, command: 
 
 @pytest.mark.usefixtures("news", "admins")
 async def test_a_member_may_read_but_not_press_toggles(tg: Tg, store: Storage) -> None:
-    for command in ("/latest", "/tags", "/subscriptions", "/settings", "/help"):
+    for command in ("/latest", "/tags", "/settings", "/help", "/digest"):
         calls = await tg.send(command, user_id=OTHER_USER_ID, chat_id=GROUP_ID)
         assert sent(calls), command
         assert not [c for c in calls if c.method == "getChatMember"], command
+        assert sent(calls)[0].text != ADMINS_ONLY, command
     tags = only(await tg.send("/tags", user_id=OTHER_USER_ID, chat_id=GROUP_ID))
     calls = await tg.press(tags.button("#Выборы"), on=tags, user_id=OTHER_USER_ID)
     alert = only(calls, "answerCallbackQuery")
@@ -74,6 +77,30 @@ async def test_a_member_may_read_but_not_press_toggles(tg: Tg, store: Storage) -
     assert await store.chats.subscribed_keys(GROUP_ID) == set()
     await tg.press(tags.button("#Выборы"), on=tags, user_id=USER_ID)
     assert await store.chats.subscribed_keys(GROUP_ID) == {"выборы"}
+
+
+@pytest.mark.usefixtures("news", "admins")
+async def test_members_see_the_chats_subscriptions_without_buttons(tg: Tg, store: Storage) -> None:
+    assert only(await tg.send("/subscriptions", user_id=OTHER_USER_ID, chat_id=GROUP_ID)).text == (
+        "У чата пока нет подписок. Администраторы выбирают темы в /tags."
+    )
+    await tg.send("/subscribe Выборы", chat_id=GROUP_ID)
+    member = only(await tg.send("/subscriptions", user_id=OTHER_USER_ID, chat_id=GROUP_ID))
+    assert member.text == "📌 <b>Подписки чата</b>: #Выборы"
+    assert member.markup is None
+    admin = only(await tg.send("/subscriptions", user_id=USER_ID, chat_id=GROUP_ID))
+    assert admin.text.startswith("📌 <b>Подписки чата</b>: #Выборы\n\nНажмите на тег")
+    calls = await tg.press(admin.button("❌ #Выборы"), on=admin, user_id=USER_ID)
+    assert await store.chats.subscribed_keys(GROUP_ID) == set()
+    assert only(calls, "editMessageText").text.startswith("У чата пока нет подписок.")
+
+
+@pytest.mark.usefixtures("news", "admins")
+async def test_a_member_may_ask_for_the_digest_now(tg: Tg, store: Storage) -> None:
+    await tg.send("/subscribe Выборы", chat_id=GROUP_ID)
+    calls = await tg.send("/digest", user_id=OTHER_USER_ID, chat_id=GROUP_ID)
+    assert not [c for c in calls if c.text == ADMINS_ONLY]
+    assert await store.outbox.open_count() > 0  # the digest is on its way to the group
 
 
 @pytest.mark.usefixtures("news")

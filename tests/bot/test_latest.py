@@ -6,7 +6,7 @@ import pytest
 
 from bot.callbacks import MorePage, ReadArticle
 from bot.storage import Storage
-from tests.bot.conftest import Tg, article, only, sent
+from tests.bot.conftest import USER_ID, Tg, article, only, sent
 from tests.botapi.html import parse_html
 
 
@@ -121,6 +121,26 @@ async def test_unknown_tag_suggests_the_closest_with_buttons(tg: Tg, twelve: lis
 async def test_unknown_tag_without_anything_close(tg: Tg, twelve: list[int]) -> None:
     reply = only(await tg.send("/latest Кулинария"))
     assert reply.text == "Тега #Кулинария нет. Все теги — /tags."
+
+
+async def test_a_tag_followed_before_it_had_news_has_no_news_yet(tg: Tg, store: Storage) -> None:
+    await store.articles.upsert_many([article("Новость", tags=("Выборы",))])
+    offer = only(await tg.send("/subscribe Кулинария"))
+    await tg.press(offer.button("Всё равно"), on=offer)
+    assert await store.chats.subscribed_keys(USER_ID) == {"кулинария"}
+    reply = only(await tg.send("/latest кулинария"))
+    assert reply.text.startswith("По тегу #Кулинария новостей пока нет — вы подписаны")
+
+
+@pytest.mark.parametrize(
+    "typed", ["9" * 4000, "Политика " + "9" * 4000, "#" + "Я" * 4000, "!" * 4000, "ы " * 2000]
+)
+async def test_a_message_long_argument_gets_a_reply_quoting_a_fragment(
+    tg: Tg, twelve: list[int], typed: str
+) -> None:
+    reply = only(await tg.send(f"/latest {typed}"))
+    assert not reply.text.startswith("Извините")
+    assert len(reply.text) < 600
 
 
 async def test_no_articles_at_all(tg: Tg) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.callbacks import ReadArticle
+from bot.handlers.read import MAX_MESSAGES
 from bot.storage import Storage
-from tests.bot.conftest import Tg, article, only, sent
+from tests.bot.conftest import OTHER_USER_ID, Call, RecordingSession, Tg, article, only, sent
 from tests.botapi.html import parse_html
+from tests.waiting import until
 
 
 async def test_search_finds_word_forms_and_pages_like_latest(tg: Tg, store: Storage) -> None:
@@ -85,3 +89,60 @@ async def test_reading_a_missing_article(tg: Tg) -> None:
     calls = await tg.press(ReadArticle(article_id=424242))
     assert only(calls, "answerCallbackQuery").params["text"] == "Этой статьи больше нет в базе."
     assert not sent(calls)
+
+
+async def _read(tg: Tg, store: Storage, **fields: object) -> list[Call]:
+    await store.articles.upsert_many([article("Огромная статья", **fields)])  # type: ignore[arg-type]
+    page = await store.articles.latest(limit=1)
+    article_id = page.articles[0].id
+    assert article_id is not None
+    return await tg.press(ReadArticle(article_id=article_id))
+
+
+async def test_a_huge_article_is_sent_in_a_few_messages_then_a_link(
+    tg: Tg, store: Storage
+) -> None:
+    paragraphs = tuple(f"Абзац {i}. " + "Текст статьи. " * 70 for i in range(600))  # ~600 KB
+    calls = await _read(tg, store, body=paragraphs, url="https://zakon.kz/huge")
+    messages = sent(calls)
+    assert len(messages) == MAX_MESSAGES
+    assert parse_html(messages[0].text).text.startswith("Огромная статья")
+    assert messages[-1].text.endswith(
+        "✂️ Статья длиннее, чем помещается здесь. "
+        '<a href="https://zakon.kz/huge">Читать целиком в источнике</a>'
+    )
+    shown = "\n\n".join(parse_html(m.text).text for m in messages)
+    assert paragraphs[0].strip() in shown
+    assert paragraphs[-1].strip() not in shown
+
+
+async def test_a_huge_paragraph_without_a_link_is_cut_with_a_note(tg: Tg, store: Storage) -> None:
+    wall = "Слово " * 400_000  # 2.4 MB in one paragraph
+    messages = sent(await _read(tg, store, body=(wall,), url=None))
+    assert len(messages) <= MAX_MESSAGES
+    assert messages[-1].text.endswith("✂️ Статья длиннее, чем помещается здесь: выше её начало.")
+
+
+async def test_one_chat_reads_one_article_at_a_time(
+    tg: Tg, store: Storage, session: RecordingSession
+) -> None:
+    paragraphs = tuple("Текст статьи. " * 250 for _ in range(12))
+    await store.articles.upsert_many([article("Длинная", body=paragraphs)])
+    page = await store.articles.latest(limit=1)
+    assert page.articles[0].id is not None
+    press = ReadArticle(article_id=page.articles[0].id)
+    session.release = asyncio.Event()
+    first = asyncio.create_task(tg.press(press))
+    await until(lambda: bool(sent(session.calls)), what="the first message of the article")
+    second = await tg.press(press)  # while the first is still being sent
+    assert only(second, "answerCallbackQuery").params["text"] == (
+        "Статья ещё отправляется — подождите."
+    )
+    assert not sent(second)
+    other = asyncio.create_task(tg.press(press, user_id=OTHER_USER_ID))  # another chat reads
+    await until(lambda: len(sent(session.calls)) == 2, what="the other chat's first message")
+    session.release.set()
+    assert len(sent(await first)) >= 3
+    await other
+    again = await tg.press(press)  # once it is sent, the chat may read again
+    assert len(sent(again)) >= 3

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
+
+import pytest
 from aiogram.methods import SetMyCommands
 
+from bot.i18n import translator
 from bot.storage import Storage
-from tests.bot.conftest import ADMIN_ID, USER_ID, Tg, article, only
+from tests.bot.conftest import ADMIN_ID, BOT_USERNAME, USER_ID, Tg, article, only
 
 
 async def test_start_welcomes_remembers_the_chat_and_offers_top_tags(
@@ -49,8 +54,52 @@ async def test_help_lists_every_command_with_an_example(tg: Tg) -> None:
         "/settings", "/time", "/timezone", "/pause", "/resume",
     ):  # fmt: skip
         assert command in text
-    assert "<code>/latest Политика 10</code>" in text
+    assert "запятыми" in text  # how several tags are written
     assert "/stats" not in text
+
+
+def examples(help_text: str) -> list[str]:
+    return [html.unescape(code) for code in re.findall(r"<code>(.*?)</code>", help_text)]
+
+
+@pytest.fixture
+async def corpus(store: Storage) -> None:
+    await store.articles.upsert_many(
+        [article(f"Выборы в мире {i}", tags=("Выборы-2026",), rubric="В мире") for i in range(3)]
+        + [article("Экономика растёт", tags=("Экономика",), rubric="Экономика")]
+        + [article("Спорт", tags=(), rubric="Спорт")]
+    )
+
+
+@pytest.mark.usefixtures("corpus")
+@pytest.mark.parametrize("language", ["ru", "en"])
+async def test_every_help_example_works_when_tried(tg: Tg, store: Storage, language: str) -> None:
+    text = only(await tg.send("/help", language=language)).text
+    tried = examples(text)
+    assert "/latest В мире 10" in tried  # the most active tag
+    assert "/subscribe В мире, Выборы-2026" in tried  # a multi-word tag needs the comma
+    _ = translator(language)
+    success = {  # what each command's successful reply starts with
+        "/latest": _("latest.header_tag"),
+        "/search": _("search.header"),
+        "/subscribe": _("subscribe.added"),
+        "/unsubscribe": _("unsubscribe.removed"),
+        "/time": _("settings.time_set"),
+        "/timezone": _("settings.timezone_set"),
+    }
+    assert {example.split()[0] for example in tried} == set(success)
+    for example in tried:
+        reply = only(await tg.send(example, language=language))
+        expected = success[example.split()[0]].split("{")[0]
+        assert reply.text.startswith(expected), (example, reply.text)
+    assert await store.chats.subscribed_keys(USER_ID) == {"выборы_2026"}  # sub, then unsub
+
+
+async def test_help_on_an_empty_database_offers_no_tag_that_does_not_exist(tg: Tg) -> None:
+    text = only(await tg.send("/help")).text
+    assert "<code>/latest 10</code>" in text
+    assert not [e for e in examples(text) if e.startswith(("/subscribe", "/unsubscribe"))]
+    assert "примеры с тегами появятся, когда загрузятся новости" in text
 
 
 async def test_help_for_a_bot_admin_lists_admin_commands(tg: Tg) -> None:
@@ -76,3 +125,17 @@ async def test_menu_is_registered_in_russian_and_english_at_startup(tg: Tg) -> N
     assert menus["ru"]["latest"] == "свежие новости: /latest [тег] [N]"
     assert menus["en"]["latest"] == "latest news: /latest [tag] [N]"
     assert set(menus["en"]) >= {"start", "help", "latest", "search", "tags", "settings"}
+
+
+@pytest.mark.parametrize("typed", ["/Latest", "/LATEST", "/lAtEsT 3", f"/Latest@{BOT_USERNAME}"])
+async def test_commands_are_taken_in_any_letter_case(tg: Tg, store: Storage, typed: str) -> None:
+    await store.articles.upsert_many([article("Новость дня")])
+    reply = only(await tg.send(typed))
+    assert "Новость дня" in reply.text
+
+
+async def test_a_subscription_command_in_capitals_works(tg: Tg, store: Storage) -> None:
+    await store.articles.upsert_many([article("А", tags=("Выборы",))])
+    assert only(await tg.send("/SUBSCRIBE Выборы")).text == "✅ Вы подписались: #Выборы"
+    assert await store.chats.subscribed_keys(USER_ID) == {"выборы"}
+    assert "<b>Команды</b>" in only(await tg.send("/Help")).text

@@ -7,6 +7,7 @@ import pytest
 from bot.models import Tag
 from bot.storage import Storage
 from tests.bot.conftest import USER_ID, Tg, article, only
+from tests.botapi.html import parse_html
 
 
 @pytest.fixture
@@ -145,3 +146,76 @@ async def test_a_chat_follows_at_most_fifty_tags(tg: Tg, store: Storage) -> None
     await store.articles.upsert_many([article("Статья", tags=("Новое",))])
     assert only(await tg.send("/subscribe Новое")).text == "✅ Вы подписались: #Новое"
     assert len(await store.chats.subscribed_keys(USER_ID)) == 50
+
+
+@pytest.fixture
+async def rubrics(store: Storage) -> None:
+    await store.articles.upsert_many(
+        [
+            article("Мир", tags=("Выборы-2026",), rubric="В мире"),
+            article("Страна", tags=("Экономика",), rubric="Новости Казахстана"),
+        ]
+    )
+
+
+@pytest.mark.usefixtures("rubrics")
+@pytest.mark.parametrize(
+    ("typed", "reply", "keys"),
+    [
+        ("В мире", "✅ Вы подписались: #В_мире", {"в_мире"}),
+        ("ВЫБОРЫ 2026", "✅ Вы подписались: #Выборы_2026", {"выборы_2026"}),
+        (
+            "новости казахстана экономика",
+            "✅ Вы подписались: #Новости_Казахстана, #Экономика",
+            {"новости_казахстана", "экономика"},
+        ),
+        ("В мире, Экономика", "✅ Вы подписались: #В_мире, #Экономика", {"в_мире", "экономика"}),
+    ],
+)
+async def test_a_known_multiword_tag_is_one_tag(
+    tg: Tg, store: Storage, typed: str, reply: str, keys: set[str]
+) -> None:
+    assert only(await tg.send(f"/subscribe {typed}")).text == reply
+    assert await store.chats.subscribed_keys(USER_ID) == keys
+
+
+@pytest.mark.usefixtures("rubrics")
+async def test_unsubscribe_takes_a_multiword_tag_as_one(tg: Tg, store: Storage) -> None:
+    await tg.send("/subscribe В мире, Экономика")
+    assert only(await tg.send("/unsubscribe в мире")).text == "Вы отписались: #В_мире"
+    assert await store.chats.subscribed_keys(USER_ID) == {"экономика"}
+
+
+@pytest.mark.usefixtures("rubrics")
+async def test_forty_unknown_tags_get_one_reply_within_telegrams_limit(tg: Tg) -> None:
+    typed = ", ".join(f"Несуществующая тема номер {i:02} с длинным названием" for i in range(40))
+    reply = only(await tg.send(f"/subscribe {typed}"))
+    text = parse_html(reply.text).text
+    assert not text.startswith("Извините")
+    assert text.count("Подписаться всё равно?") == 3  # three explained, twelve named, 25 counted
+    assert "и ещё 25." in text
+    assert [label for label, _ in reply.buttons if label.startswith("Всё равно")] == [
+        f"Всё равно подписаться на #Несуществующая_тема_номер_{i:02}_с_длинным_названием"
+        for i in range(3)
+    ]
+    missing = only(await tg.send(f"/unsubscribe {typed}"))
+    assert "и ещё 28" in parse_html(missing.text).text
+
+
+async def test_a_message_long_garbage_list_is_quoted_cut(tg: Tg) -> None:
+    reply = only(await tg.send("/subscribe " + "#" * 4000))
+    assert reply.text.startswith("В «")
+    assert len(reply.text) < 400
+    too_long = only(await tg.send("/subscribe " + "слово " * 600))
+    assert too_long.text.startswith("Можно подписаться не больше чем на 50 тегов.")
+
+
+async def test_a_toast_names_a_long_tag_within_telegrams_limit(tg: Tg, store: Storage) -> None:
+    long_tag = "Очень" + "длинный" * 30  # a hashtag of 215 letters, as an article may carry
+    await store.articles.upsert_many([article("Статья", tags=(long_tag,))])
+    picker = only(await tg.send("/tags"))
+    calls = await tg.press(picker.button("#Оченьдлинный"), on=picker)
+    toast = only(calls, "answerCallbackQuery").params["text"]
+    assert toast.startswith("Вы подписались на #Оченьдлинный")
+    assert toast.endswith("…")
+    assert await store.chats.subscribed_keys(USER_ID) == {long_tag.casefold()}

@@ -92,8 +92,8 @@ async def test_a_private_user_from_start_to_unsubscribe(
     (bad,) = await say(server, USER, "/timezone Mars/Olympus")
     assert bad.text is not None
     assert "не найден" in bad.text
-    answer, _ = await press(server, USER, settings, "Moscow")
-    assert answer["text"] == "Часовой пояс: Europe/Moscow"
+    answer, _ = await press(server, USER, settings, "Москва")
+    assert answer["text"] == "Часовой пояс: Москва (UTC+03:00)"
     chat = await store.chats.get(USER)
     assert chat is not None
     assert chat.timezone == "Europe/Moscow"

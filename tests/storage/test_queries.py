@@ -8,6 +8,7 @@ import pytest
 
 from bot.errors import UserInputError
 from bot.models import Article, Tag
+from bot.storage import Storage
 from bot.storage.articles import ArticleRepo
 from tests.storage.factory import DAY, article, at
 
@@ -236,3 +237,9 @@ async def test_export_since_a_date_and_by_tag(repo: ArticleRepo) -> None:
     assert [a.title for a in await export(repo, tag="Спорт")] == ["Старая", "Новая"]
     assert [a.title for a in await export(repo, tag="Спорт", since=at(3))] == ["Новая"]
     assert await export(repo, tag="Нет такого") == []
+
+
+@pytest.mark.parametrize("ref", ["9" * 40, "²", "#0"])
+async def test_a_feed_number_that_no_feed_can_have_finds_none(storage: Storage, ref: str) -> None:
+    await storage.feeds.add("https://example.kz/rss", now=1)
+    assert await storage.feeds.find(ref) is None
