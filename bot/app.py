@@ -52,6 +52,7 @@ logger = logging.getLogger(__name__)
 # The command menu, in the order Telegram shows it.
 MENU_COMMANDS: tuple[tuple[str, str], ...] = (
     ("latest", N_("command.latest")),
+    ("top", N_("command.top")),
     ("digest", N_("command.digest")),
     ("search", N_("command.search")),
     ("tags", N_("command.tags")),
