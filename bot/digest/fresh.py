@@ -13,7 +13,7 @@ import heapq
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.digest.builder import Found, window
+from bot.digest.builder import Found
 from bot.models import Article
 from bot.storage import ArticleRepo
 
@@ -79,6 +79,22 @@ class NewArticles:
             articles = [article for article, _keys in found]
             self._tags[entry] = TagArticles(articles) if len(articles) <= self.per_tag else None
         return self._tags[entry]
+
+
+def window(found: Found, *, upto: int, skip: int, cap: int) -> tuple[Found, int]:
+    """The page shown from what ``since()`` found, and how many articles there are in all.
+
+    ``found`` is newest first with the tag keys each article matched. Articles above
+    ``upto`` arrived after the digest was started and wait for the next one.
+    """
+    seen: set[int] = set()
+    fresh: list[tuple[Article, frozenset[str]]] = []
+    for article, keys in found:
+        if article.id is None or article.id > upto or article.id in seen:
+            continue
+        seen.add(article.id)
+        fresh.append((article, keys))
+    return fresh[skip : skip + cap], len(fresh)
 
 
 class TagArticles:
