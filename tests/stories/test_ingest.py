@@ -182,3 +182,16 @@ def test_two_command_line_ingests_into_one_database_share_stories(
     stories = {record["title"]: record["story"] for record in printed}
     assert grouped(stories) == EXPECTED
     assert {record["source"] for record in printed} == {"Outlet 0", "Outlet 1", "Outlet 2"}
+
+
+async def test_a_batch_out_of_date_order_finds_the_stories_its_dates_make(
+    any_storage: Storage,
+) -> None:
+    """Files read in name order, days apart: each is assigned in order of publication, so
+    an early event's reports are not taken for older than the window behind a later one."""
+    early = [article(title, minutes=n) for n, title in enumerate(EVENTS[0][:2])]
+    late = [article(title, minutes=10 * 24 * 60 + n) for n, title in enumerate(EVENTS[1][:2])]
+    batch = [late[0], early[0], late[1], early[1]]
+    await Ingester(any_storage).store(batch)
+    assert early[0].story == early[1].story == early[0].id
+    assert late[0].story == late[1].story == late[0].id
