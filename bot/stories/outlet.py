@@ -104,14 +104,14 @@ def article_outlet(paragraphs: Sequence[str]) -> str | None:
 def text_outlet(text: str, headline: str) -> str | None:
     """:func:`article_outlet` of an article file's text, read from the line after ``headline``
     (the parsed headline, ``Article.title``); None if the headline is not found."""
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    try:
-        start = lines.index(" ".join(headline.split()))
-    except ValueError:
+    wanted = " ".join(headline.split())
+    lines = text.splitlines()
+    # The headline is near the top: only the lines up to it and a few after are read.
+    start = next((n for n, line in enumerate(lines) if " ".join(line.split()) == wanted), None)
+    if start is None:
         return None
-    return article_outlet(
-        [line for line in lines[start + 1 : start + 1 + 2 * _PARAGRAPHS] if line]
-    )
+    following = (" ".join(line.split()) for line in lines[start + 1 : start + 1 + 2 * _PARAGRAPHS])
+    return article_outlet([line for line in following if line])
 
 
 def _who(text: str) -> str:
