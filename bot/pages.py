@@ -98,7 +98,8 @@ async def top(
     store: Storage, tags: Sequence[str] = (), *, limit: int, now: datetime
 ) -> list[Story]:
     """Today's biggest stories (the last :data:`TOP_PERIOD`), overall or with any of
-    ``tags``: most outlets first. Inline mode's empty query shows these too."""
+    ``tags``, most outlets first: what ``/top`` lists, and the one choice of the day's main
+    news for anything else that offers it."""
     sizes = await store.stories.biggest(since=now - TOP_PERIOD, tags=tags, limit=limit)
     found = await store.stories.members([size.story for size in sizes])
     return [tell(found[size.story]) for size in sizes if found.get(size.story)]

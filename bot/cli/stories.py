@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
+from bot.cli.export import since_argument
 from bot.config import Settings
 from bot.models import Article
 from bot.storage import open_storage
@@ -30,20 +30,14 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--since",
-        type=_date,
+        type=since_argument,
         metavar="DATE",
-        help="only stories with articles published on DATE (YYYY-MM-DD, UTC) or later",
+        help="only stories with articles published since DATE (YYYY-MM-DD, 00:00 UTC, or "
+        "ISO 8601 time)",
     )
     parser.add_argument("-n", type=_count, metavar="N", help="at most N stories")
     parser.add_argument("--json", action="store_true", help="one JSON object per story")
     parser.set_defaults(func=run_stories)
-
-
-def _date(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, not {value!r}") from None
 
 
 def _count(value: str) -> int:
