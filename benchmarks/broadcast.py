@@ -387,7 +387,10 @@ def fresh_delivery_tables(db: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.executescript(
             "DROP TABLE IF EXISTS outbox; DROP TABLE IF EXISTS digest_runs; "
-            "DROP TABLE IF EXISTS delivery_lease;" + V1_DELIVERY
+            "DROP TABLE IF EXISTS delivery_lease;"
+            + V1_DELIVERY
+            # Columns later versions added to the tables made anew.
+            + "ALTER TABLE outbox ADD COLUMN options TEXT;"
         )
 
 

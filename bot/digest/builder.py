@@ -89,10 +89,13 @@ def candidates(
     """The stories of ``found`` (new articles, newest first, with the tag keys each matched)
     that count as news (see the module docstring), freshest first."""
     stories: dict[int, Candidate] = {}
+    latest = max(starts.values(), default=since)  # an article after it counts for every tag
     for article, keys in found:
         if article.id is None or article.id > upto or article.published < since:
             continue
-        fresh = frozenset(k for k in keys if article.published >= starts.get(k, since))
+        fresh = keys
+        if article.published < latest:
+            fresh = frozenset(k for k in keys if article.published >= starts.get(k, since))
         if not fresh:
             continue
         story = article.story or article.id

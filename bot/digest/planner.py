@@ -191,12 +191,11 @@ class Planner:
             return Digest(chat.id, chat.digest_cursor, upto, subscribed=False)
         keys = [tag.key for tag in chat.subscriptions]
         after = max(chat.digest_cursor, upto - MAX_BACKLOG)
-        found, _total = await context.fresh.window(
-            after, keys, upto=upto, skip=0, cap=MAX_CANDIDATES
-        )
+        since = context.now - WINDOW
+        found = await context.fresh.recent(after, keys, upto=upto, since=since, cap=MAX_CANDIDATES)
         tz = self.zone(chat)
         starts = {key: _day_start(at, tz) for key, at in chat.subscribed_at.items()}
-        new = candidates(found, upto=upto, since=context.now - WINDOW, starts=starts)
+        new = candidates(found, upto=upto, since=since, starts=starts)
         received = await repos.received.seen(chat.id, [c.story for c in new])
         new = [c for c in new if c.story not in received]
         missing = [c.story for c in new if c.story not in context.told]

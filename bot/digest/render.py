@@ -44,8 +44,10 @@ class ItemCache:
         self.size = size
         self._items: dict[tuple[int, int, str, str], tuple[str, int]] = {}
         self._buttons: dict[tuple[str, int], str] = {}
-        self._headings: dict[str, tuple[str, int]] = {}
+        self._headings: dict[tuple[str, bool], tuple[str, int]] = {}
         self._labels: dict[tuple[str, int, int], str] = {}
+        self._headers: dict[tuple[str | None, date], str] = {}
+        self._previews: dict[str, str] = {}
 
     def item(self, story: Story, tz: ZoneInfo, sources: str) -> tuple[str, int]:
         """:func:`bot.render.render_front_item` of the story, and its length for Telegram."""
@@ -58,12 +60,31 @@ class ItemCache:
             found = self._items[key] = (body, html_len(body))
         return found
 
-    def heading(self, text: str) -> tuple[str, int]:
-        """A section's heading (``<b>#Tag</b>``, ``<b>Главное</b>``) and its length."""
-        found = self._headings.get(text)
+    def heading(self, text: str, *, tag: bool) -> tuple[str, int]:
+        """A section's heading (``<b>#Tag</b>`` for a tag's display form, ``<b>Главное</b>``)
+        and its length."""
+        found = self._headings.get((text, tag))
         if found is None:
-            bold = f"<b>{escape(text)}</b>"
-            found = self._headings[text] = (bold, html_len(bold))
+            bold = f"<b>{escape(telegram_hashtag(text) if tag else text)}</b>"
+            found = self._headings[text, tag] = (bold, html_len(bold))
+        return found
+
+    def header(self, _: Translator, language: str | None, day: date) -> str:
+        """:func:`header`, once a pass per language and day."""
+        found = self._headers.get((language, day))
+        if found is None:
+            found = self._headers[language, day] = header(_, language, day)
+        return found
+
+    def preview(self, url: str) -> str:
+        """The options of a large link preview of ``url``, above the text, as JSON text."""
+        found = self._previews.get(url)
+        if found is None:
+            if len(self._previews) >= self.size:
+                self._previews.clear()
+            options = {"url": url, "prefer_large_media": True, "show_above_text": True}
+            found = json.dumps({"link_preview_options": options}, ensure_ascii=False)
+            self._previews[url] = found
         return found
 
     def label(self, template: str, number: int, count: int = 0) -> str:
@@ -122,7 +143,7 @@ def render_digest(
     parts: list[str] = []
     lengths: list[int] = []
     buttons: list[tuple[int, Story] | None] = []  # per part: the numbered story, if any
-    top = header(_, language, day) if day is not None else ""
+    top = cache.header(_, language, day) if day is not None else ""
     section: object = ()
     for number, tag, story in digest.numbered():
         number += offset
@@ -132,8 +153,8 @@ def render_digest(
         length += len(prefix)
         if tag != section:
             section = tag
-            title = _("digest.main") if tag is None else telegram_hashtag(tag.display)
-            heading, heading_length = cache.heading(title)
+            title = _("digest.main") if tag is None else tag.display
+            heading, heading_length = cache.heading(title, tag=tag is not None)
             pieces[:0] = [heading, PART_SEPARATOR]
             length += heading_length + SEPARATOR_LENGTH
         if top:
@@ -153,7 +174,8 @@ def render_digest(
         label = json.dumps(_("button.more"), ensure_ascii=False)
         more = f'{{"text":{label},"callback_data":{json.dumps(page.pack())}}}'
     read, outlets = _("button.read"), _("button.outlets")
-    preview = _preview(digest) if day is not None else None
+    top_url = _top_url(digest) if day is not None else None
+    preview = cache.preview(top_url) if top_url is not None else None
     plan = plan_by_length(lengths)
     messages: list[OutboxMessage] = []
     for index, group in enumerate(plan):
@@ -184,17 +206,10 @@ def _rows(buttons: list[str], width: int) -> list[str]:
     return ["[" + ",".join(buttons[i : i + width]) + "]" for i in range(0, len(buttons), width)]
 
 
-def _preview(digest: Digest) -> str | None:
-    """The options of a large link preview, above the text, of the top story's link."""
-    numbered = digest.numbered()
-    if not numbered:
-        return None
-    story = numbered[0][2]
-    url = next((found for a in (story.lead, *story.others) if (found := safe_url(a.url))), None)
-    if url is None:
-        return None
-    options = {"url": url, "prefer_large_media": True, "show_above_text": True}
-    return json.dumps({"link_preview_options": options}, ensure_ascii=False)
+def _top_url(digest: Digest) -> str | None:
+    """The link of the top story (of its first report, else of another outlet's), if any."""
+    story = digest.main[0] if digest.main else digest.groups[0][1][0]
+    return next((url for a in (story.lead, *story.others) if (url := safe_url(a.url))), None)
 
 
 def without_more(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
