@@ -387,7 +387,10 @@ def fresh_delivery_tables(db: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.executescript(
             "DROP TABLE IF EXISTS outbox; DROP TABLE IF EXISTS digest_runs; "
-            "DROP TABLE IF EXISTS delivery_lease;" + V1_DELIVERY
+            "DROP TABLE IF EXISTS delivery_lease;"
+            + V1_DELIVERY
+            # Columns later versions added to the tables made anew.
+            + "ALTER TABLE outbox ADD COLUMN options TEXT;"
         )
 
 
@@ -412,6 +415,9 @@ async def plan_all(storage: Storage, url: str, chats: int) -> None:
     stored = await storage.articles.count()
     top = await storage.articles.tags(limit=300)
     cursor = await storage.articles.max_id() - DAY_OF_ARTICLES
+    # Digests carry the last two days' news: they are due an hour after the newest article.
+    newest = await storage.articles.newest_published()
+    due = (newest or NOW) + timedelta(hours=1)
     rng = random.Random(2)
     now = int(time.time())
     await insert_rows(
@@ -419,7 +425,7 @@ async def plan_all(storage: Storage, url: str, chats: int) -> None:
         "chats",
         ("id", "type", "next_digest_at", "digest_cursor", "created_at", "updated_at"),
         [
-            (FIRST_CHAT + i, "private", int(NOW.timestamp()), cursor, now, now)
+            (FIRST_CHAT + i, "private", int(due.timestamp()), cursor, now, now)
             for i in range(chats)
         ],
     )
@@ -435,7 +441,7 @@ async def plan_all(storage: Storage, url: str, chats: int) -> None:
     )
     settings = settings_for(url, "http://127.0.0.1:9", 30)
     cpu, started = time.process_time(), time.perf_counter()
-    run = await Planner(storage, settings).run_due(NOW)
+    run = await Planner(storage, settings).run_due(due)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert run is not None
     print(

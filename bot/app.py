@@ -37,6 +37,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.telegram import post_json
 from bot.handlers import get_routers
 from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, LanguageMiddleware, create_i18n
+from bot.ingest import Ingester
 from bot.metrics import Metrics, UpdateMetricsMiddleware
 from bot.middlewares import (
     ChatAdminMiddleware,
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 # The command menu, in the order Telegram shows it.
 MENU_COMMANDS: tuple[tuple[str, str], ...] = (
     ("latest", N_("command.latest")),
+    ("top", N_("command.top")),
     ("digest", N_("command.digest")),
     ("search", N_("command.search")),
     ("tags", N_("command.tags")),
@@ -175,13 +177,18 @@ def create_dispatcher(
     storage: Storage,
     i18n: I18n | None = None,
     metrics: Metrics | None = None,
+    ingester: Ingester | None = None,
     **extra: Any,
 ) -> Dispatcher:
-    """The dispatcher with every router and middleware; ``settings`` and ``store`` by name."""
+    """The dispatcher with every router and middleware; ``settings``, ``store`` and
+    ``ingester`` (the process's, which stores articles with their stories) by name."""
     i18n = i18n or create_i18n()
+    ingester = ingester or Ingester(storage)
     # No handler keeps conversation state: without aiogram's FSM no update pays for a
     # state lookup it never uses.
-    dispatcher = Dispatcher(settings=settings, store=storage, disable_fsm=True, **extra)
+    dispatcher = Dispatcher(
+        settings=settings, store=storage, ingester=ingester, disable_fsm=True, **extra
+    )
 
     chats = ChatMiddleware()
     throttle = ThrottleMiddleware(settings.throttle_seconds)

@@ -91,6 +91,12 @@ class SetPaused(CallbackData, prefix="dp"):
     paused: bool
 
 
+class StoryOutlets(CallbackData, prefix="so"):
+    """The other outlets' headlines and links of the story ``story``."""
+
+    story: Id
+
+
 class DigestPage(CallbackData, prefix="dg"):
     """The next page of a digest's items past its cap: articles ``after < id <= upto``."""
 
@@ -109,4 +115,5 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     SetTimezone,
     SetPaused,
     DigestPage,
+    StoryOutlets,
 )

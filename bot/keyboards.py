@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -15,6 +15,7 @@ from bot.callbacks import (
     ReadArticle,
     SetPaused,
     SetTimezone,
+    StoryOutlets,
     TagsPage,
     ToggleTag,
     View,
@@ -23,6 +24,7 @@ from bot.models import Tag
 from bot.text.tags import telegram_hashtag
 
 READ_BUTTONS_PER_ROW = 5
+OUTLETS_BUTTONS_PER_ROW = 4
 TAG_BUTTONS_PER_ROW = 2
 
 # The time zones offered as buttons: Kazakhstan's, then Russia's from west to east.
@@ -46,9 +48,11 @@ def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[Inli
     return [list(buttons[i : i + width]) for i in range(len(buttons)) if i % width == 0]
 
 
-def tag_label(tag: Tag, *, subscribed: bool, count: bool = True) -> str:
+def tag_label(tag: Tag, *, subscribed: bool, count: bool = True, rising: bool = False) -> str:
     hashtag = telegram_hashtag(tag.display)
     text = f"{hashtag} · {tag.count}" if count and tag.count else hashtag
+    if rising:
+        text = _("button.tag_rising").format(tag=text)
     return _("button.tag_on").format(tag=text) if subscribed else text
 
 
@@ -60,11 +64,13 @@ def tags_keyboard(
     offset: int,
     page_size: int,
     has_next: bool,
+    rising: Collection[str] = (),
 ) -> InlineKeyboardMarkup:
-    """The tag picker: one toggle per tag (✅ when subscribed) and page arrows."""
+    """The tag picker: one toggle per tag (✅ when subscribed, 📈 when on the rise) and page
+    arrows."""
     buttons = [
         _button(
-            tag_label(tag, subscribed=tag.key in subscribed),
+            tag_label(tag, subscribed=tag.key in subscribed, rising=tag.key in rising),
             ToggleTag(ref=ref, view=View.TAGS, offset=offset).pack(),
         )
         for tag, ref in zip(tags, refs, strict=True)
@@ -129,14 +135,29 @@ def latest_suggestions_keyboard(suggested: Sequence[tuple[Tag, int]]) -> InlineK
 
 
 def items_keyboard(
-    numbered: Sequence[tuple[int, int]], more: MorePage | None = None
+    numbered: Sequence[tuple[int, int]],
+    more: MorePage | None = None,
+    outlets: Sequence[tuple[int, int, int]] = (),
 ) -> InlineKeyboardMarkup | None:
-    """Buttons to read each ``(number, article_id)`` item and, if given, to see more."""
+    """Buttons to read each ``(number, article_id)`` item, to see the other outlets of each
+    ``(number, story, others)`` story, and, if given, to see more."""
     buttons = [
         _button(_("button.read").format(n=number), ReadArticle(article_id=article_id).pack())
         for number, article_id in numbered
     ]
     rows = _rows(buttons, READ_BUTTONS_PER_ROW)
+    rows.extend(
+        _rows(
+            [
+                _button(
+                    _("button.outlets").format(n=number, count=others),
+                    StoryOutlets(story=story).pack(),
+                )
+                for number, story, others in outlets
+            ],
+            OUTLETS_BUTTONS_PER_ROW,
+        )
+    )
     if more is not None:
         rows.append([_button(_("button.more"), more.pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

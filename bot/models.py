@@ -37,7 +37,10 @@ class Article:
     tags: tuple[str, ...] = ()  # hashtags as written, without '#'
     url: str | None = None
     author: str | None = None
-    source: str | None = None  # file name, feed URL or other origin
+    source: str | None = None  # file name, feed URL or other origin (``file`` in JSON)
+    # The outlet that published it (``source`` in JSON): the one its text credits, else the
+    # feed's title or host, else the folder or inbox it came from.
+    outlet: str | None = None
     date_only: bool = True  # the source gave a date without a time of day
     id: int | None = None  # set once stored
     ingested_at: datetime | None = None
@@ -80,6 +83,8 @@ class Chat:
     next_digest_at: datetime | None = None  # UTC
     digest_cursor: int = 0  # highest article id already sent in a digest
     subscriptions: list[Tag] = field(default_factory=list)
+    # When each subscription (by tag key) was made, where the digest planner needs it.
+    subscribed_at: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,4 +92,29 @@ class Page:
     """One page of articles and the cursor of the next (older) page, if any."""
 
     articles: list[Article]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One event as a list shows it: the article that tells it (``lead``), and an article of
+    each other outlet that told it too (``others``, earliest first)."""
+
+    lead: Article
+    others: tuple[Article, ...] = ()
+
+    @property
+    def id(self) -> int:
+        return self.lead.story or self.lead.id or 0
+
+    @property
+    def outlets(self) -> int:
+        return 1 + len(self.others)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPage:
+    """One page of stories and the cursor of the next (older) page, if any."""
+
+    stories: list[Story]
     next_cursor: str | None

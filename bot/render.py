@@ -122,9 +122,12 @@ def format_date(article: Article, tz: tzinfo | None = None) -> str:
     return when.strftime("%Y-%m-%d %H:%M") + suffix
 
 
-def render_item(article: Article, *, number: int | None = None, tz: tzinfo | None = None) -> str:
+def render_item(
+    article: Article, *, number: int | None = None, tz: tzinfo | None = None, sources: str = ""
+) -> str:
     """One item: bold headline, date and hashtags, the summary, and the link if any.
 
+    ``sources`` («+2 источника») says how many other outlets told the story.
     At most a few thousand characters, so a page of items splits between items.
     """
     title = escape(shorten(article.title, TITLE_CHARS))
@@ -133,6 +136,8 @@ def render_item(article: Article, *, number: int | None = None, tz: tzinfo | Non
     tags = hashtags(article)
     if tags:
         meta = f"{meta} · {tags}"
+    if sources:
+        meta = f"{meta} · {escape(sources)}"
     lines = [head, f"<i>{meta}</i>"]
     if article.brief:
         lines.append(escape(shorten(article.brief, BRIEF_CHARS)))
@@ -140,6 +145,26 @@ def render_item(article: Article, *, number: int | None = None, tz: tzinfo | Non
     if source:
         lines.append(f"🔗 {source}")
     return "\n".join(lines)
+
+
+def render_front_item(article: Article, *, tz: tzinfo, sources: str = "") -> str:
+    """One item of a digest, compact for a front page: the bold headline with its time and
+    ``sources`` on one line, then the summary and the link in a blockquote that stays
+    folded until tapped, so about ten items fit on a phone's screen."""
+    title = escape(shorten(article.title, TITLE_CHARS))
+    when = article.published.astimezone(tz)
+    meta = when.strftime("%d.%m" if article.date_only else "%d.%m %H:%M")
+    if sources:
+        meta = f"{meta} · {escape(sources)}"
+    lines = [escape(shorten(article.brief, BRIEF_CHARS))] if article.brief else []
+    source = link(article.url)
+    if source:
+        lines.append(f"🔗 {source}")
+    head = f"<b>{title}</b> <i>· {meta}</i>"
+    if not lines:
+        return head
+    quoted = "\n".join(lines)
+    return f"{head}\n<blockquote expandable>{quoted}</blockquote>"
 
 
 def plan_messages(

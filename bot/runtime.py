@@ -31,6 +31,7 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.delivery.pacing import Pacer
 from bot.delivery.service import digest_workers
+from bot.ingest import Ingester
 from bot.metrics import Metrics
 from bot.sources.inbox import InboxWatcher
 from bot.sources.poller import FeedPoller
@@ -49,17 +50,19 @@ def build_workers(
     bot: Bot,
     pacer: Pacer,
     metrics: Metrics | None = None,
+    ingester: Ingester | None = None,
 ) -> list[Worker]:
     """The background workers of a bot process, in start order.
 
     All of them are singletons per bot: they run on whichever instance holds the database's
     ``leader`` lock (on a lone instance, at once), and another takes over if it dies.
     """
+    ingester = ingester or Ingester(storage)
 
     def singletons() -> list[Worker]:
         workers: list[Worker] = [
-            FeedPoller.from_settings(settings, storage, metrics),
-            InboxWatcher.from_settings(settings, storage, metrics),
+            FeedPoller.from_settings(settings, storage, metrics, ingester),
+            InboxWatcher.from_settings(settings, storage, metrics, ingester),
         ]
         workers.extend(digest_workers(settings, storage, bot, pacer, metrics))
         return workers
@@ -103,8 +106,12 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     switch_interval = sys.getswitchinterval()
     workers = WorkerSet([])
     try:
-        dispatcher = create_dispatcher(settings=settings, storage=storage, metrics=metrics)
-        workers = WorkerSet(build_workers(settings, storage, bot, pacer, metrics))
+        # One per process: its story index serves every ingest path.
+        ingester = Ingester(storage)
+        dispatcher = create_dispatcher(
+            settings=settings, storage=storage, metrics=metrics, ingester=ingester
+        )
+        workers = WorkerSet(build_workers(settings, storage, bot, pacer, metrics, ingester))
         dispatcher.startup.register(workers.start)
         dispatcher.shutdown.register(workers.stop)
         # What start-up built lives as long as the process: keep it out of the collector's

@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--since",
-        type=_since,
+        type=since_argument,
         metavar="DATE",
         help="only articles published since DATE (YYYY-MM-DD, 00:00 UTC, or ISO 8601 time)",
     )
@@ -39,7 +39,8 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run_export)
 
 
-def _since(value: str) -> datetime:
+def since_argument(value: str) -> datetime:
+    """A ``--since`` value: a date (its 00:00 UTC) or an ISO 8601 time."""
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:

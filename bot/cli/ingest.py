@@ -4,7 +4,9 @@ PATH is a file, a folder (searched recursively for ``*.txt`` articles; JSON Line
 ``*.jsonl`` files are read when named) or ``-`` for standard input. A file that cannot be
 parsed is reported on standard error as ``FILE:LINE: reason`` (a folder, link or special
 file that cannot be read as ``PATH: reason``); the other files are still ingested and the
-exit status is 1. Articles are written in batches bounded by count and by bytes.
+exit status is 1. Articles are written in batches bounded by count and by bytes, each new one
+with its story (:mod:`bot.ingest`); ``--json`` prints each batch once it is stored, with its
+``story`` and ``source`` (the outlet).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from tqdm import tqdm
 
 from bot.config import Settings
 from bot.errors import ArticleFormatError, SourceError
+from bot.ingest import Ingester
 from bot.models import Article
 from bot.sources.files import article_files, open_regular, read_article_file
 from bot.sources.jsonl import article_to_json, read_jsonl
 from bot.sources.limits import batch_full, too_large
 from bot.storage import IngestResult, Storage, open_storage, source_digest
+from bot.stories import file_outlet
 from bot.text import PARSER_VERSION, parse_article
 
 logger = logging.getLogger(__name__)
@@ -65,6 +69,7 @@ class Raw(NamedTuple):
     source: str
     data: bytes
     digest: bytes
+    folder: Path | None  # where it came from (absolute); None for stdin
 
 
 Problem = ArticleFormatError | SourceError
@@ -101,7 +106,8 @@ def read_source(item: str | Path | SourceError, settings: Settings) -> Iterator[
         return
     # The digest covers what shapes the result, so a new parser or length redoes the work.
     key = b"%d:%d:" % (PARSER_VERSION, settings.summary_chars)
-    yield Raw(source, data, source_digest(key + data))
+    folder = None if item == STDIN else Path(item).absolute().parent
+    yield Raw(source, data, source_digest(key + data), folder)
 
 
 def _records(stream: BinaryIO, source: str, settings: Settings) -> Iterator[Item]:
@@ -110,6 +116,7 @@ def _records(stream: BinaryIO, source: str, settings: Settings) -> Iterator[Item
         source,
         summary_chars=settings.summary_chars,
         max_bytes=settings.max_article_bytes,
+        folder=None if source == "<stdin>" else Path(source).absolute().parent,
     )
 
 
@@ -124,6 +131,7 @@ class Ingest:
 
     def __init__(self, storage: Storage | None, settings: Settings, *, print_json: bool):
         self.storage = storage
+        self.ingester = Ingester(storage) if storage is not None else None
         self.summary_chars = settings.summary_chars
         self.print_json = print_json
         self.total = IngestResult()
@@ -172,19 +180,22 @@ class Ingest:
                     reason = f"unexpected error: {type(exc).__name__}: {exc}"
                     self.report(ArticleFormatError(item.source, 1, reason))
                     continue
+                article.outlet = file_outlet(article, item.data, item.folder)
                 articles.append(article)
                 hashes.append(item.digest)
             else:
                 articles.append(item)
                 hashes.append(None)
         self.parsed += len(articles)
-        if self.print_json:
-            for article in articles:
-                print(json.dumps(article_to_json(article), ensure_ascii=False))
-        if self.storage is not None and articles:
-            result = await self.storage.articles.upsert_many(articles, source_hashes=hashes)
+        if self.ingester is not None and articles:
+            result = await self.ingester.store(articles, source_hashes=hashes)
             for field in ("added", "updated", "unchanged", "failed"):
                 setattr(self.total, field, getattr(self.total, field) + getattr(result, field))
+        if self.print_json:
+            for article in articles:
+                if self.ingester is None or article.id is not None:  # else refused, and said
+                    record = article_to_json(article, story=True)
+                    print(json.dumps(record, ensure_ascii=False))
 
     def summary(self) -> str:
         if self.storage is None:

@@ -92,7 +92,7 @@ def print_articles(articles: list[Article], *, as_json: bool) -> None:
     """One JSON object a line (as ``ingest --json``), or a short block of text each."""
     for article in articles:
         if as_json:
-            print(json.dumps(article_to_json(article), ensure_ascii=False))
+            print(json.dumps(article_to_json(article, story=True), ensure_ascii=False))
             continue
         tags = " ".join(telegram_hashtag(t) for t in article.all_tags)
         print(f"{article.date}  {tags}".rstrip())

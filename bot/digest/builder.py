@@ -1,95 +1,141 @@
-"""What goes into a digest: the new articles of a chat's tags, each once, grouped by tag.
+"""What goes into a digest: the chat's new stories, each once, as a front page.
 
 Pure functions over plain data, so the rules are tested without a database: the planner
-fetches ``ArticleRepo.since(cursor, keys)`` and hands the result here.
+fetches the new articles of the chat's tags (``ArticleRepo.since``), the stories the chat
+was already sent and the articles of each story, and hands them here.
+
+The rules:
+
+* **Recent news only.** An article counts if it was published at most :data:`WINDOW`
+  before the digest, and not before the day the chat subscribed to the tag it matched
+  (``starts``): a first digest brings today's news, not the archive.
+* **Each story once.** The articles of one event make one item, shown by its lead (see
+  :func:`bot.pages.tell`); a story the chat was already sent — in a digest, a page of one,
+  or an alert — is not sent again, however much it grew since.
+* **A front page.** «Главное» opens it: up to :data:`MAIN_STORIES` stories that several
+  outlets told, the most outlets first. Then a section per tag (a story in the first of the
+  chat's tags it matched), the section with the freshest story first; freshest first inside.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from bot.models import Article, Chat, Tag
+from bot.models import Article, Chat, Story, Tag
+
+WINDOW = timedelta(hours=48)
+"""How old an article may be to count as news in a digest."""
+MAIN_STORIES = 3
+"""Stories in «Главное», at most; each told by two outlets or more."""
 
 
 @dataclass(slots=True)
 class Digest:
-    """A chat's digest: groups in the chat's subscription order, newest first inside each.
+    """A chat's digest: «Главное», then groups by tag, with ``more`` stories past the cap.
 
-    ``after`` and ``upto`` bound the article ids it covers (``after < id <= upto``);
-    ``more`` counts the matching articles past the cap, which a button pages through.
+    ``after`` and ``upto`` bound the article ids it covers (``after < id <= upto``).
     """
 
     chat_id: int
     after: int
     upto: int
-    groups: list[tuple[Tag, list[Article]]] = field(default_factory=list)
+    main: list[Story] = field(default_factory=list)
+    groups: list[tuple[Tag, list[Story]]] = field(default_factory=list)
     more: int = 0
     subscribed: bool = True
 
     @property
     def shown(self) -> int:
-        return sum(len(articles) for _tag, articles in self.groups)
+        return len(self.main) + sum(len(stories) for _tag, stories in self.groups)
 
     @property
     def empty(self) -> bool:
-        return not self.groups
+        return not self.main and not self.groups
 
-    def numbered(self) -> list[tuple[int, Tag, Article]]:
-        """Items in reading order with their number in the digest (1, 2, …)."""
-        items: list[tuple[int, Tag, Article]] = []
-        for tag, articles in self.groups:
-            for article in articles:
-                items.append((len(items) + 1, tag, article))
+    @property
+    def stories(self) -> list[int]:
+        """The ids of the stories shown, in reading order."""
+        return [story.id for _n, _tag, story in self.numbered()]
+
+    def numbered(self) -> list[tuple[int, Tag | None, Story]]:
+        """Stories in reading order with their number (1, 2, …) and their section's tag
+        (None for «Главное»)."""
+        items: list[tuple[int, Tag | None, Story]] = [
+            (number, None, story) for number, story in enumerate(self.main, 1)
+        ]
+        for tag, stories in self.groups:
+            items.extend((len(items) + 1, tag, story) for story in stories)
         return items
 
 
 Found = Sequence[tuple[Article, frozenset[str]]]
 
 
-def window(found: Found, *, upto: int, skip: int, cap: int) -> tuple[Found, int]:
-    """The page shown from what ``since()`` found, and how many articles there are in all.
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A story with new articles for a chat: its freshest such article and the chat's tags
+    its new articles matched."""
 
-    ``found`` is newest first with the tag keys each article matched. Articles above
-    ``upto`` arrived after the digest was started and wait for the next one.
-    """
-    seen: set[int] = set()
-    fresh: list[tuple[Article, frozenset[str]]] = []
+    story: int
+    newest: Article
+    keys: frozenset[str]
+
+
+def candidates(
+    found: Found, *, upto: int, since: datetime, starts: Mapping[str, datetime]
+) -> list[Candidate]:
+    """The stories of ``found`` (new articles, newest first, with the tag keys each matched)
+    that count as news (see the module docstring), freshest first."""
+    stories: dict[int, Candidate] = {}
+    latest = max(starts.values(), default=since)  # an article after it counts for every tag
     for article, keys in found:
-        if article.id is None or article.id > upto or article.id in seen:
+        if article.id is None or article.id > upto or article.published < since:
             continue
-        seen.add(article.id)
-        fresh.append((article, keys))
-    return fresh[skip : skip + cap], len(fresh)
+        fresh = keys
+        if article.published < latest:
+            fresh = frozenset(k for k in keys if article.published >= starts.get(k, since))
+        if not fresh:
+            continue
+        story = article.story or article.id
+        known = stories.get(story)
+        if known is None:
+            stories[story] = Candidate(story, article, fresh)
+        elif not fresh <= known.keys:
+            stories[story] = Candidate(story, known.newest, known.keys | fresh)
+    return list(stories.values())
 
 
-def group(
-    chat: Chat, page: Found, *, total: int, upto: int, skip: int = 0, after: int | None = None
+def compose(
+    chat: Chat,
+    found: Sequence[Candidate],
+    tell: Callable[[Candidate], Story],
+    *,
+    after: int,
+    upto: int,
+    cap: int,
+    main: int = MAIN_STORIES,
 ) -> Digest:
-    """The digest of a page of articles: each in the group of the first of the chat's
-    subscriptions it matched (so an article with several subscribed tags appears once),
-    groups in subscription order, newest first inside each. ``after`` is the cursor the
-    page was read from (the chat's own by default)."""
-    digest = Digest(
-        chat_id=chat.id,
-        after=chat.digest_cursor if after is None else after,
-        upto=upto,
-        subscribed=bool(chat.subscriptions),
-        more=max(0, total - skip - len(page)),
-    )
-    order = {tag.key: index for index, tag in enumerate(chat.subscriptions)}
-    buckets: dict[int, list[Article]] = {}
-    for article, keys in page:
-        ranks = [order[key] for key in keys if key in order]
-        if not ranks:  # matched a tag the chat no longer has; show it with the first
-            ranks = [0]
-        buckets.setdefault(min(ranks), []).append(article)
-    if chat.subscriptions:
-        digest.groups = [(chat.subscriptions[rank], buckets[rank]) for rank in sorted(buckets)]
+    """The digest of the candidates not yet sent (``found``, freshest first): «Главное»
+    (``main`` stories at most), then the freshest others by section, ``cap`` in all.
+    ``tell`` makes a candidate the story shown."""
+    digest = Digest(chat.id, after, upto, subscribed=bool(chat.subscriptions))
+    if not chat.subscriptions or not found:
+        return digest
+    told = [(candidate, tell(candidate)) for candidate in found]
+    several = [item for item in told if item[1].outlets > 1]
+    # The most outlets first; of equals, the fresher (sorted() keeps the freshest-first order).
+    leading = sorted(several, key=lambda item: -item[1].outlets)[: min(main, cap)]
+    digest.main = [story for _candidate, story in leading]
+    chosen = {candidate.story for candidate, _story in leading}
+    rest = [item for item in told if item[0].story not in chosen]
+    page = rest[: cap - len(leading)]
+    digest.more = len(rest) - len(page)
+    order = {tag.key: rank for rank, tag in enumerate(chat.subscriptions)}
+    sections: dict[int, list[Story]] = {}
+    for candidate, story in page:  # freshest first: so are the sections' first stories
+        ranks = [order[key] for key in candidate.keys if key in order] or [0]
+        sections.setdefault(min(ranks), []).append(story)
+    digest.groups = [(chat.subscriptions[rank], stories) for rank, stories in sections.items()]
     return digest
-
-
-def compose(chat: Chat, found: Found, *, upto: int, cap: int, skip: int = 0) -> Digest:
-    """The digest from everything ``since()`` found: the newest ``cap`` after ``skip``."""
-    page, total = window(found, upto=upto, skip=skip, cap=cap)
-    return group(chat, page, total=total, upto=upto, skip=skip)

@@ -10,21 +10,26 @@ A pass at instant ``now``:
    the outbox and moves the chats' cursor and schedule on, or none of it.
 
 Paused and inactive chats are never due. A chat without subscriptions, or with nothing new,
-gets no message (unless ``DIGEST_SEND_EMPTY``), but its schedule and cursor still move.
+gets no message (unless ``DIGEST_SEND_EMPTY``) and its schedule moves on; its cursor moves
+only with a digest that has news, so news that comes in later still finds its way into the
+next one. The stories a digest sends are marked as received in the same transaction, and
+no digest sends a story the chat received before (see :mod:`bot.digest.builder`).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings, parse_hhmm
-from bot.digest.builder import Digest, group
+from bot.digest.builder import MAIN_STORIES, WINDOW, Candidate, Digest, candidates, compose
 from bot.digest.fresh import NewArticles
 from bot.digest.render import ItemCache, render_digest
 from bot.digest.schedule import first_due, next_after, zone
-from bot.models import Chat
+from bot.models import Chat, Story
+from bot.pages import tell
 from bot.storage import Repositories, Storage
 from bot.storage.records import ClaimResult, DigestRun, OutboxMessage, PlannedDigest
 
@@ -34,6 +39,8 @@ BATCH = 200  # chats per claiming transaction: short enough not to hold up handl
 # A digest looks back over at most this many newest article ids, so the first digest of a
 # new chat, or one after a long pause, reads a bounded window and not the whole archive.
 MAX_BACKLOG = 10_000
+# New articles read for one digest at most: far more than a day's news of a chat's tags.
+MAX_CANDIDATES = 2_000
 
 
 @dataclass(slots=True)
@@ -44,6 +51,7 @@ class PassContext:
     upto: int  # the highest article id the pass covers
     fresh: NewArticles
     items: ItemCache = field(default_factory=ItemCache)
+    told: dict[int, Story] = field(default_factory=dict)  # stories as shown, by id
 
 
 @dataclass(slots=True)
@@ -97,7 +105,7 @@ class Planner:
         while True:
             async with self.storage.transaction() as tx:
                 chats = await tx.digests.claim_due(now, self.batch)
-                planned = await self.build(chats, context, scheduled=True)
+                planned = await self.build(chats, context, scheduled=True, repos=tx)
                 result = await self._enqueue(tx, planned, run_id) if chats else ClaimResult()
             claimed += result.chats
             digests += result.digests
@@ -131,7 +139,7 @@ class Planner:
             # Inside the claiming transaction: nothing is ingested between these reads.
             upto = await tx.articles.max_id()
             context = PassContext(moment, upto, NewArticles(tx.articles))
-            [planned] = await self.build([chat], context, scheduled=False)
+            [planned] = await self.build([chat], context, scheduled=False, repos=tx)
             await self._enqueue(tx, [planned], None)
         if planned.messages:
             self.storage.outbox.notify()
@@ -141,9 +149,13 @@ class Planner:
     async def _enqueue(
         tx: Repositories, planned: list[PlannedDigest], run_id: int | None
     ) -> ClaimResult:
-        """The digests into the outbox, and their chats moved on, in the claim's transaction."""
+        """The digests into the outbox, their stories marked as received and their chats
+        moved on, in the claim's transaction."""
         result = await tx.outbox.enqueue(planned, run_id)
         result.chats = len(planned)
+        for digest in planned:
+            if digest.messages:
+                await tx.received.mark(digest.chat_id, digest.stories)
         await tx.digests.advance(planned, run_id, result)
         return result
 
@@ -154,43 +166,73 @@ class Planner:
             return None
         moment = now or datetime.now(UTC)
         upto = await self.storage.articles.max_id()
-        digest = await self.digest(chat, upto)
-        tz = zone(chat.timezone, self.settings.default_timezone)
-        day = moment.astimezone(tz).date()
-        messages = self.render(chat, digest, day, scheduled=True, cache=ItemCache())
+        context = PassContext(moment, upto, NewArticles(self.storage.articles))
+        digest = await self.digest(chat, context, self.storage)
+        day = moment.astimezone(self.zone(chat)).date()
+        messages = self.render(chat, digest, day, scheduled=True, cache=context.items)
         return Preview(chat, digest, messages)
 
+    async def page(self, chat: Chat, after: int, upto: int, now: datetime | None = None) -> Digest:
+        """The next page of a digest past its cap ("more"): the stories of its articles
+        (``after < id <= upto``) the chat has not received yet, marked as received now."""
+        chat.digest_cursor = after
+        context = PassContext(now or datetime.now(UTC), upto, NewArticles(self.storage.articles))
+        digest = await self.digest(chat, context, self.storage, main=0)
+        await self.storage.received.mark(chat.id, digest.stories)
+        return digest
+
     async def digest(
-        self, chat: Chat, upto: int, *, skip: int = 0, fresh: NewArticles | None = None
+        self, chat: Chat, context: PassContext, repos: Repositories, *, main: int = MAIN_STORIES
     ) -> Digest:
-        """The chat's new articles (ids in ``cursor < id <= upto``), grouped and capped."""
+        """The chat's new stories (articles ``cursor < id <= upto`` of its tags, recent, not
+        received before), as a front page of at most ``DIGEST_MAX_ITEMS``."""
+        upto = context.upto
         if not chat.subscriptions:
             return Digest(chat.id, chat.digest_cursor, upto, subscribed=False)
         keys = [tag.key for tag in chat.subscriptions]
-        source = fresh or NewArticles(self.storage.articles)
         after = max(chat.digest_cursor, upto - MAX_BACKLOG)
-        page, total = await source.window(
-            after, keys, upto=upto, skip=skip, cap=self.settings.digest_max_items
-        )
-        return group(chat, page, total=total, upto=upto, skip=skip, after=after)
+        since = context.now - WINDOW
+        found = await context.fresh.recent(after, keys, upto=upto, since=since, cap=MAX_CANDIDATES)
+        tz = self.zone(chat)
+        starts = {key: _day_start(at, tz) for key, at in chat.subscribed_at.items()}
+        new = candidates(found, upto=upto, since=since, starts=starts)
+        received = await repos.received.seen(chat.id, [c.story for c in new])
+        new = [c for c in new if c.story not in received]
+        missing = [c.story for c in new if c.story not in context.told]
+        for story, members in (await repos.stories.members(missing)).items():
+            if members:
+                context.told[story] = tell(members)
+
+        def shown(candidate: Candidate) -> Story:
+            return context.told.get(candidate.story) or Story(candidate.newest)
+
+        cap = self.settings.digest_max_items
+        return compose(chat, new, shown, after=after, upto=upto, cap=cap, main=main)
 
     async def build(
-        self, chats: list[Chat], context: PassContext, *, scheduled: bool
+        self, chats: list[Chat], context: PassContext, *, scheduled: bool, repos: Repositories
     ) -> list[PlannedDigest]:
-        """Digests for claimed chats; runs inside the claiming transaction."""
+        """Digests for claimed chats; runs inside the claiming transaction (``repos``)."""
         planned = []
         for chat in chats:
-            tz = zone(chat.timezone, self.settings.default_timezone)
+            tz = self.zone(chat)
             due = chat.next_digest_at if scheduled and chat.next_digest_at else context.now
-            digest = await self.digest(chat, context.upto, fresh=context.fresh)
+            digest = await self.digest(chat, context, repos)
             day = due.astimezone(tz).date()
             messages = self.render(chat, digest, day, scheduled=scheduled, cache=context.items)
             following = None
             if scheduled:
                 at = chat.digest_time or self.settings.digest_time
                 following = next_after(due, context.now, at, tz)
-            planned.append(PlannedDigest(chat.id, messages, context.upto, following))
+            # Only news moves the cursor: what an empty run skipped may still be recent later.
+            cursor = chat.digest_cursor if digest.empty else context.upto
+            planned.append(
+                PlannedDigest(chat.id, messages, cursor, following, stories=digest.stories)
+            )
         return planned
+
+    def zone(self, chat: Chat) -> ZoneInfo:
+        return zone(chat.timezone, self.settings.default_timezone)
 
     def render(
         self,
@@ -216,3 +258,8 @@ class Planner:
             # rather than block every later one.
             logger.exception("cannot render the digest of chat %d; skipped", chat.id)
             return []
+
+
+def _day_start(moment: datetime, tz: ZoneInfo) -> datetime:
+    """The start of the local day ``moment`` falls on."""
+    return datetime.combine(moment.astimezone(tz).date(), time.min, tz)

@@ -1,8 +1,12 @@
-"""A digest as Telegram messages: HTML split between items, with "read" and "more" buttons.
+"""A digest as Telegram messages: a front page split between items, with its buttons.
 
-Items look exactly as in ``/latest`` (:func:`bot.render.render_item`). A tag's heading and
-the digest's header travel in the same part as the item that follows them, so a split
-never leaves a heading at the bottom of a message.
+The first message opens with the header and «Главное», under one large link preview of the
+top story (where it has a link); then a section per tag. Each story is one item
+(:func:`bot.render.render_front_item`): headline, time and «+N источников», its summary
+folded in an expandable blockquote. A section's heading and the digest's header travel in
+the same part as the item that follows them, so a split never leaves a heading at the
+bottom of a message. Under each message: "read" buttons, one «other outlets» button per
+story that has some, and on the last message "more" when stories were left over.
 """
 
 from __future__ import annotations
@@ -14,17 +18,18 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_date
 
-from bot.callbacks import DigestPage, ReadArticle
+from bot.callbacks import DigestPage, ReadArticle, StoryOutlets
 from bot.digest.builder import Digest
 from bot.i18n import LOCALES, Translator, locale_for, translator
-from bot.keyboards import READ_BUTTONS_PER_ROW, without_buttons
-from bot.models import Article
+from bot.keyboards import OUTLETS_BUTTONS_PER_ROW, READ_BUTTONS_PER_ROW, without_buttons
+from bot.models import Story
 from bot.render import (
     PART_SEPARATOR,
     escape,
     html_len,
     plan_by_length,
-    render_item,
+    render_front_item,
+    safe_url,
 )
 from bot.storage.records import OutboxMessage
 from bot.text.tags import telegram_hashtag
@@ -33,50 +38,73 @@ SEPARATOR_LENGTH = html_len(PART_SEPARATOR)
 
 
 class ItemCache:
-    """Rendered items, their lengths and button payloads: a pass renders each article once."""
+    """Rendered items, their lengths and button payloads: a pass renders each story once."""
 
     def __init__(self, size: int = 50_000) -> None:
         self.size = size
-        self._items: dict[tuple[int, str], tuple[str, int]] = {}
-        self._buttons: dict[int, str] = {}
-        self._headings: dict[str, tuple[str, int]] = {}
-        self._labels: dict[tuple[str, int], str] = {}
+        self._items: dict[tuple[int, int, str, str], tuple[str, int]] = {}
+        self._buttons: dict[tuple[str, int], str] = {}
+        self._headings: dict[tuple[str, bool], tuple[str, int]] = {}
+        self._labels: dict[tuple[str, int, int], str] = {}
+        self._headers: dict[tuple[str | None, date], str] = {}
+        self._previews: dict[str, str] = {}
 
-    def item(self, article: Article, tz: ZoneInfo) -> tuple[str, int]:
-        """:func:`bot.render.render_item` without its number, and its length for Telegram."""
-        key = (article.id or 0, tz.key)
+    def item(self, story: Story, tz: ZoneInfo, sources: str) -> tuple[str, int]:
+        """:func:`bot.render.render_front_item` of the story, and its length for Telegram."""
+        key = (story.lead.id or 0, story.outlets, tz.key, sources)
         found = self._items.get(key)
         if found is None:
             if len(self._items) >= self.size:
                 self._items.clear()
-            body = render_item(article, tz=tz)
+            body = render_front_item(story.lead, tz=tz, sources=sources)
             found = self._items[key] = (body, html_len(body))
         return found
 
-    def heading(self, display: str) -> tuple[str, int]:
-        """A tag's heading (``<b>#Tag</b>``) and its length."""
-        found = self._headings.get(display)
+    def heading(self, text: str, *, tag: bool) -> tuple[str, int]:
+        """A section's heading (``<b>#Tag</b>`` for a tag's display form, ``<b>Главное</b>``)
+        and its length."""
+        found = self._headings.get((text, tag))
         if found is None:
-            text = f"<b>{escape(telegram_hashtag(display))}</b>"
-            found = self._headings[display] = (text, html_len(text))
+            bold = f"<b>{escape(telegram_hashtag(text) if tag else text)}</b>"
+            found = self._headings[text, tag] = (bold, html_len(bold))
         return found
 
-    def label(self, template: str, number: int) -> str:
-        """A "read" button's label (``📖 3``), as JSON text."""
-        key = (template, number)
+    def header(self, _: Translator, language: str | None, day: date) -> str:
+        """:func:`header`, once a pass per language and day."""
+        found = self._headers.get((language, day))
+        if found is None:
+            found = self._headers[language, day] = header(_, language, day)
+        return found
+
+    def preview(self, url: str) -> str:
+        """The options of a large link preview of ``url``, above the text, as JSON text."""
+        found = self._previews.get(url)
+        if found is None:
+            if len(self._previews) >= self.size:
+                self._previews.clear()
+            options = {"url": url, "prefer_large_media": True, "show_above_text": True}
+            found = json.dumps({"link_preview_options": options}, ensure_ascii=False)
+            self._previews[url] = found
+        return found
+
+    def label(self, template: str, number: int, count: int = 0) -> str:
+        """A button's label (``📖 3``, ``🗞 3 +2``), as JSON text."""
+        key = (template, number, count)
         found = self._labels.get(key)
         if found is None:
-            found = self._labels[key] = json.dumps(template.format(n=number), ensure_ascii=False)
+            text = template.format(n=number, count=count)
+            found = self._labels[key] = json.dumps(text, ensure_ascii=False)
         return found
 
-    def read_data(self, article_id: int) -> str:
-        """The "read" button's payload, as JSON text."""
-        data = self._buttons.get(article_id)
+    def data(self, kind: str, value: int) -> str:
+        """A "read" (``r``) or «other outlets» (``s``) button's payload, as JSON text."""
+        key = (kind, value)
+        data = self._buttons.get(key)
         if data is None:
             if len(self._buttons) >= self.size:
                 self._buttons.clear()
-            data = json.dumps(ReadArticle(article_id=article_id).pack())
-            self._buttons[article_id] = data
+            payload = ReadArticle(article_id=value) if kind == "r" else StoryOutlets(story=value)
+            data = self._buttons[key] = json.dumps(payload.pack())
         return data
 
 
@@ -84,6 +112,12 @@ def header(_: Translator, language: str | None, day: date) -> str:
     """``Сводка за 25 ноября`` in the chat's language."""
     locale = language if language in LOCALES else locale_for(language)
     return _("digest.header").format(date=escape(format_date(day, "d MMMM", locale=locale)))
+
+
+def sources(_: Translator, story: Story) -> str:
+    """«+2 источника», or empty for a story one outlet told."""
+    others = story.outlets - 1
+    return _("story.sources", "story.sources", others).format(n=others) if others else ""
 
 
 def render_digest(
@@ -98,8 +132,9 @@ def render_digest(
 ) -> list[OutboxMessage]:
     """The digest's messages; none when it is empty and ``send_empty`` is off.
 
-    ``day`` (the local date) puts a header on top; pages shown by the "more" button have
-    none and number their items from ``offset + 1``.
+    ``day`` (the local date) makes it a front page: a header on top and the top story's link
+    preview; pages shown by the "more" button have neither and number their items from
+    ``offset + 1``.
     """
     _ = translator(language)
     if digest.empty:
@@ -107,18 +142,19 @@ def render_digest(
     cache = cache or ItemCache()
     parts: list[str] = []
     lengths: list[int] = []
-    numbers: list[tuple[int, int] | None] = []  # per part: (number, article id) for buttons
-    top = header(_, language, day) if day is not None else ""
-    current_tag = None
-    for number, tag, article in digest.numbered():
+    buttons: list[tuple[int, Story] | None] = []  # per part: the numbered story, if any
+    top = cache.header(_, language, day) if day is not None else ""
+    section: object = ()
+    for number, tag, story in digest.numbered():
         number += offset
-        body, length = cache.item(article, tz)
+        body, length = cache.item(story, tz, sources(_, story))
         prefix = f"{number}. "
         pieces = [prefix, body]
         length += len(prefix)
-        if tag.key != current_tag:
-            current_tag = tag.key
-            heading, heading_length = cache.heading(tag.display)
+        if tag != section:
+            section = tag
+            title = _("digest.main") if tag is None else tag.display
+            heading, heading_length = cache.heading(title, tag=tag is not None)
             pieces[:0] = [heading, PART_SEPARATOR]
             length += heading_length + SEPARATOR_LENGTH
         if top:
@@ -127,36 +163,53 @@ def render_digest(
             top = ""
         parts.append("".join(pieces))
         lengths.append(length)
-        numbers.append((number, article.id) if article.id is not None else None)
+        buttons.append((number, story) if story.lead.id is not None else None)
     more = ""
     if digest.more:
         line = _("digest.more").format(n=digest.more)
         parts.append(line)
         lengths.append(html_len(line))
-        numbers.append(None)
+        buttons.append(None)
         page = DigestPage(after=digest.after, upto=digest.upto, offset=offset + digest.shown)
         label = json.dumps(_("button.more"), ensure_ascii=False)
         more = f'{{"text":{label},"callback_data":{json.dumps(page.pack())}}}'
-    read = _("button.read")
+    read, outlets = _("button.read"), _("button.outlets")
+    top_url = _top_url(digest) if day is not None else None
+    preview = cache.preview(top_url) if top_url is not None else None
     plan = plan_by_length(lengths)
     messages: list[OutboxMessage] = []
     for index, group in enumerate(plan):
         # The keyboard of /latest (bot.keyboards.items_keyboard), written as JSON text: a
         # hundred thousand digests cannot afford a pydantic model per button.
-        buttons = [
-            f'{{"text":{cache.label(read, pair[0])},"callback_data":{cache.read_data(pair[1])}}}'
-            for i in group
-            if (pair := numbers[i]) is not None
+        items = [pair for i in group if (pair := buttons[i]) is not None]
+        reads = [
+            f'{{"text":{cache.label(read, n)},"callback_data":{cache.data("r", s.lead.id or 0)}}}'
+            for n, s in items
         ]
-        rows = [
-            "[" + ",".join(buttons[i : i + READ_BUTTONS_PER_ROW]) + "]"
-            for i in range(0, len(buttons), READ_BUTTONS_PER_ROW)
+        others = [
+            f'{{"text":{cache.label(outlets, n, s.outlets - 1)},'
+            f'"callback_data":{cache.data("s", s.id)}}}'
+            for n, s in items
+            if s.others
         ]
+        rows = _rows(reads, READ_BUTTONS_PER_ROW) + _rows(others, OUTLETS_BUTTONS_PER_ROW)
         if more and index == len(plan) - 1:
             rows.append(f"[{more}]")
         markup = '{"inline_keyboard":[' + ",".join(rows) + "]}" if rows else None
-        messages.append(OutboxMessage(PART_SEPARATOR.join(parts[i] for i in group), markup))
+        options = preview if index == 0 else None
+        text = PART_SEPARATOR.join(parts[i] for i in group)
+        messages.append(OutboxMessage(text, markup, options))
     return messages
+
+
+def _rows(buttons: list[str], width: int) -> list[str]:
+    return ["[" + ",".join(buttons[i : i + width]) + "]" for i in range(0, len(buttons), width)]
+
+
+def _top_url(digest: Digest) -> str | None:
+    """The link of the top story (of its first report, else of another outlet's), if any."""
+    story = digest.main[0] if digest.main else digest.groups[0][1][0]
+    return next((url for a in (story.lead, *story.others) if (url := safe_url(a.url))), None)
 
 
 def without_more(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:

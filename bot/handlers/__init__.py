@@ -30,6 +30,7 @@ def get_routers() -> list[Router]:
         search,
         settings,
         start,
+        stories,
         subscriptions,
         tags,
     )
@@ -43,6 +44,7 @@ def get_routers() -> list[Router]:
         tags.router(),
         latest.router(),
         search.router(),
+        stories.router(),
         read.router(),
         settings.router(),
         digest.router(),

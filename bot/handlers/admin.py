@@ -16,11 +16,13 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.errors import ArticleFormatError
 from bot.handlers.common import BotAdmin, chat_zone, command_filter, local_time, zone_name
+from bot.ingest import Ingester
 from bot.models import Article, Chat
 from bot.render import escape, shorten
 from bot.sources.jsonl import read_jsonl
 from bot.storage import Storage
 from bot.storage.records import Stats
+from bot.stories import file_outlet
 from bot.text import parse_article
 
 logger = logging.getLogger(__name__)
@@ -103,12 +105,16 @@ async def _articles_from(
             read_jsonl(data.splitlines(), name, summary_chars=settings.summary_chars)
         ), name
     try:
-        return [parse_article(data, name, summary_chars=settings.summary_chars)], name
+        article = parse_article(data, name, summary_chars=settings.summary_chars)
     except ArticleFormatError as exc:
         return [exc], name
+    article.outlet = file_outlet(article, data, None)
+    return [article], name
 
 
-async def ingest(message: Message, bot: Bot, store: Storage, settings: Settings) -> None:
+async def ingest(
+    message: Message, bot: Bot, store: Storage, settings: Settings, ingester: Ingester
+) -> None:
     found = await _articles_from(message, bot, settings)
     if found is None:
         await message.answer(_("ingest.usage"))
@@ -118,7 +124,7 @@ async def ingest(message: Message, bot: Bot, store: Storage, settings: Settings)
     errors = [r for r in results if isinstance(r, ArticleFormatError)]
     lines = []
     if articles:
-        stored = await store.articles.upsert_many(articles)
+        stored = await ingester.store(articles)
         logger.info(
             "ingested %s from Telegram: %d new, %d updated, %d unchanged",
             name,

@@ -9,7 +9,7 @@ are served) and is added to :func:`bot.handlers.get_routers`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Telegram
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.magic_filter import MagicFilter
 
+from bot import pages
 from bot.config import Settings
 from bot.digest.schedule import zone
 from bot.handlers.clock import zone_label
@@ -180,6 +181,7 @@ async def tag_picker(
     tags = tags[:page_size]
     refs = await tag_refs(store, tags)
     subscribed = await store.chats.subscribed_keys(chat_id)
+    up = await pages.rising(store, [tag.key for tag in tags], now=datetime.now(UTC))
     return tags_keyboard(
-        tags, refs, subscribed, offset=offset, page_size=page_size, has_next=has_next
+        tags, refs, subscribed, offset=offset, page_size=page_size, has_next=has_next, rising=up
     )

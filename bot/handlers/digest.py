@@ -1,8 +1,9 @@
 """``/digest``: the digest on demand, and the "more" button that pages through a digest.
 
 ``/digest`` enqueues exactly what the chat would get next, through the same outbox as the
-daily run (so it is paced and survives a restart); the articles it sends are not repeated
-in the next daily digest, whose time stays as it was.
+daily run (so it is paced and survives a restart); the stories it sends are not repeated
+in the next daily digest, whose time stays as it was. A page shown by "more" holds the
+digest's stories the chat has not received yet, and marks them received in turn.
 """
 
 from __future__ import annotations
@@ -54,10 +55,7 @@ async def digest_page(
     if chat is None:
         await query.answer(_("button.expired"), show_alert=True)
         return
-    chat.digest_cursor = callback_data.after
-    digest = await Planner(store, settings).digest(
-        chat, callback_data.upto, skip=callback_data.offset
-    )
+    digest = await Planner(store, settings).page(chat, callback_data.after, callback_data.upto)
     if digest.empty:
         await query.answer(_("digest.page_empty"))
         return

@@ -19,6 +19,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.handlers.common import BotAdmin, chat_zone, command_filter, zone_name
+from bot.ingest import Ingester
 from bot.models import Chat
 from bot.render import echo, escape, link, shorten, split_messages
 from bot.sources.feeds import NotAFeedError
@@ -118,7 +119,11 @@ def _url(url: str) -> str:
 
 
 async def add(
-    message: Message, command: CommandObject, store: Storage, settings: Settings
+    message: Message,
+    command: CommandObject,
+    store: Storage,
+    settings: Settings,
+    ingester: Ingester,
 ) -> None:
     parsed = parse_addfeed_args(command.args)
     if parsed is None:
@@ -135,6 +140,7 @@ async def add(
             interval_s=settings.feed_interval_seconds,
             zone=ZoneInfo(settings.default_timezone),
             summary_chars=settings.summary_chars,
+            ingester=ingester,
         )
     except NotAFeedError as exc:
         text = _not_a_feed_text(url, exc)

@@ -91,7 +91,7 @@ async def latest(
         listing = Listing(kind=LATEST, limit=count, tags=tuple(t.key for t in subscribed))
         header = _("latest.header_subscriptions") if subscribed else _("latest.header_all")
     page = await fetch(store, listing)
-    if not page.articles:
+    if not page.stories:
         await message.answer(_("latest.empty"))
         return
     await send_listing(answer_to(message), store, listing, page, zone=zone, header=header)
@@ -131,7 +131,7 @@ async def latest_for_tag(
     listing = Listing(kind=LATEST, limit=DEFAULT_COUNT, tags=(tag.key,))
     page = await fetch(store, listing)
     answer = answer_to(query)
-    if not page.articles:
+    if not page.stories:
         await answer(_("latest.empty"), None)
         return
     header = _("latest.header_tag").format(tag=hashtag(tag.display))
@@ -160,7 +160,7 @@ async def more(
         await query.message.edit_reply_markup(
             reply_markup=without_more(query.message.reply_markup)
         )
-    if not page.articles:
+    if not page.stories:
         await answer(_("latest.no_more"), None)
         return
     await send_listing(answer, store, listing, page, zone=chat_zone(chat_record, settings))

@@ -1,15 +1,23 @@
-"""Listings of articles — /latest, /search and their "more" buttons — and how they page."""
+"""Listings of stories — /latest, /search, /top and their "more" buttons — and how they page.
+
+Each story is one item (see :mod:`bot.pages`): its lead's headline and summary, «+N
+источников» when other outlets told it too, a "read" button and one listing those outlets.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from zoneinfo import ZoneInfo
 
+from aiogram.utils.i18n import ngettext
+
+from bot import pages
 from bot.callbacks import MorePage
 from bot.handlers.common import Answer
 from bot.keyboards import items_keyboard
-from bot.models import Page
+from bot.models import Story, StoryPage
 from bot.render import PART_SEPARATOR, plan_messages, render_item
 from bot.storage import Storage
 
@@ -78,43 +86,67 @@ async def more_button(store: Storage, listing: Listing) -> MorePage:
     return button
 
 
-async def fetch(store: Storage, listing: Listing) -> Page:
+async def fetch(store: Storage, listing: Listing) -> StoryPage:
     if listing.kind == SEARCH:
-        return await store.articles.search(
-            listing.query, limit=listing.limit, cursor=listing.cursor
-        )
-    return await store.articles.latest(listing.tags, limit=listing.limit, cursor=listing.cursor)
+        return await pages.search(store, listing.query, limit=listing.limit, cursor=listing.cursor)
+    return await pages.latest(store, listing.tags, limit=listing.limit, cursor=listing.cursor)
+
+
+def sources_label(story: Story) -> str:
+    """«+2 источника» for a story other outlets told too, else empty."""
+    others = story.outlets - 1
+    return ngettext("story.sources", "story.sources", others).format(n=others) if others else ""
 
 
 async def send_listing(
     answer: Answer,
     store: Storage,
     listing: Listing,
-    page: Page,
+    page: StoryPage,
     *,
     zone: ZoneInfo,
     header: str | None = None,
 ) -> None:
-    """Send a page of items (split to Telegram's limit) with "read" and "more" buttons."""
+    """Send a page of stories with "read", "other outlets" and "more" buttons."""
     more = None
     if page.next_cursor is not None:
         following = replace(
-            listing, cursor=page.next_cursor, shown=listing.shown + len(page.articles)
+            listing, cursor=page.next_cursor, shown=listing.shown + len(page.stories)
         )
         more = await more_button(store, following)
+    first = listing.shown + 1
+    await send_stories(answer, page.stories, zone=zone, header=header, first=first, more=more)
+
+
+async def send_stories(
+    answer: Answer,
+    stories: Sequence[Story],
+    *,
+    zone: ZoneInfo,
+    header: str | None = None,
+    first: int = 1,
+    more: MorePage | None = None,
+) -> None:
+    """Send numbered stories (split to Telegram's limit between items) with their buttons;
+    ``more`` goes under the last message."""
     numbered = [
-        (listing.shown + i, article.id, render_item(article, number=listing.shown + i, tz=zone))
-        for i, article in enumerate(page.articles, start=1)
-        if article.id is not None
+        (
+            number,
+            story,
+            render_item(story.lead, number=number, tz=zone, sources=sources_label(story)),
+        )
+        for number, story in enumerate(stories, start=first)
+        if story.lead.id is not None
     ]
     parts = [header] if header else []
     first_item = len(parts)
-    parts.extend(text for _n, _id, text in numbered)
+    parts.extend(text for _n, _story, text in numbered)
     plan = plan_messages(parts)
     for index, group in enumerate(plan):
         items = [numbered[i - first_item] for i in group if i >= first_item]
         markup = items_keyboard(
-            [(n, article_id) for n, article_id, _text in items],
+            [(n, story.lead.id or 0) for n, story, _text in items],
             more if index == len(plan) - 1 else None,
+            [(n, story.id, story.outlets - 1) for n, story, _text in items if story.others],
         )
         await answer(PART_SEPARATOR.join(parts[i] for i in group), markup)

@@ -44,7 +44,7 @@ async def search(
     listing = Listing(kind=SEARCH, limit=DEFAULT_COUNT, query=words)
     page = await fetch(store, listing)
     shown = escape(shorten(words, 60))
-    if not page.articles:
+    if not page.stories:
         await message.answer(_("search.nothing").format(query=shown))
         return
     header = _("search.header").format(query=shown)

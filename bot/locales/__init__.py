@@ -154,7 +154,12 @@ def _key(message_id: str | Sequence[str]) -> str:
 
 
 def _table(catalog: Catalog) -> dict[str, object]:
-    return {_key(m.id): m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    # A plural's forms are a tuple in a .po and a list in a .mo.
+    return {
+        _key(m.id): tuple(m.string) if isinstance(m.string, list | tuple) else m.string
+        for m in catalog
+        if m.id and m.string and not m.fuzzy
+    }
 
 
 @dataclass

@@ -38,6 +38,7 @@ from bot.models import Article
 from bot.sources.dates import entry_date, horizon, raw_field
 from bot.sources.html import strip_tags, text_to_paragraphs
 from bot.sources.limits import DEFAULT_MAX_ARTICLE_BYTES, article_bytes, too_large
+from bot.stories import feed_outlet
 from bot.text import build_article
 from bot.text.tags import tag_key
 
@@ -156,6 +157,9 @@ def parse_feed(
             result.skipped.append(f"{link}: {exc.reason}")
             # Forget the fingerprint so that a fixed item is tried again.
             del result.fingerprints[link]
+    outlet = feed_outlet(result.title, url)
+    for article in result.articles:
+        article.outlet = outlet
     return result
 
 

@@ -36,12 +36,14 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import ArticleFormatError, StorageError
+from bot.ingest import Ingester
 from bot.metrics import Metrics
 from bot.models import Article
 from bot.sources.files import open_regular, read_article_file
 from bot.sources.jsonl import read_jsonl
 from bot.sources.limits import DEFAULT_MAX_ARTICLE_BYTES, batch_full
 from bot.storage import IngestResult, Storage
+from bot.stories import file_outlet
 from bot.text import parse_article
 
 logger = logging.getLogger(__name__)
@@ -79,8 +81,10 @@ class InboxWatcher:
         max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
         clock: Callable[[], float] = time.monotonic,
         metrics: Metrics | None = None,
+        ingester: Ingester | None = None,
     ) -> None:
         self.store = store
+        self.ingester = ingester or Ingester(store)
         self.metrics = metrics or Metrics()
         self.inbox = inbox
         self.scan_interval_s = scan_interval_s
@@ -94,7 +98,11 @@ class InboxWatcher:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: Storage, metrics: Metrics | None = None
+        cls,
+        settings: Settings,
+        store: Storage,
+        metrics: Metrics | None = None,
+        ingester: Ingester | None = None,
     ) -> InboxWatcher:
         return cls(
             store,
@@ -102,6 +110,7 @@ class InboxWatcher:
             summary_chars=settings.summary_chars,
             max_article_bytes=settings.max_article_bytes,
             metrics=metrics,
+            ingester=ingester,
         )
 
     async def run(self) -> None:
@@ -200,7 +209,7 @@ class InboxWatcher:
                 if batch is None:
                     break
                 try:
-                    result = await self.store.articles.upsert_many(batch)
+                    result = await self.ingester.store(batch)
                 except StorageError as exc:
                     logger.warning("inbox: %s not stored, will retry: %s", path.name, exc)
                     return None
@@ -246,7 +255,9 @@ class InboxWatcher:
                 data = read_article_file(
                     path, path.name, self.max_article_bytes, follow_links=False
                 )
-                yield [parse_article(data, path.name, summary_chars=self.summary_chars)]
+                article = parse_article(data, path.name, summary_chars=self.summary_chars)
+                article.outlet = file_outlet(article, data, self.inbox.absolute())
+                yield [article]
                 return
             with open_regular(path, path.name, follow_links=False) as stream:
                 batch: list[Article] = []
@@ -256,6 +267,7 @@ class InboxWatcher:
                     path.name,
                     summary_chars=self.summary_chars,
                     max_bytes=self.max_article_bytes,
+                    folder=self.inbox.absolute(),
                 ):
                     if isinstance(item, ArticleFormatError):
                         errors.append(item)

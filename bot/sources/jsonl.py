@@ -4,7 +4,10 @@
 Fields: ``file`` (base name of the article's source; a feed article keeps its feed URL),
 ``title``, ``date`` (``YYYY-MM-DD`` for date-only articles, else ISO 8601 in UTC),
 ``rubric``, ``tags`` (as written, without ``#``), ``lead``, ``summary`` (headline, a line
-break, the brief), ``url``, ``body`` (the cleaned paragraphs) and ``author``.
+break, the brief), ``url``, ``body`` (the cleaned paragraphs), ``author`` and ``source``
+(the outlet that published it; a record without it gets the outlet its text credits, else
+its folder's name). What the database says of a stored article adds ``story`` (the id of
+its story there; reading ignores it: stories are found again).
 
 Reading trusts a record's ``lead`` and ``summary`` when present, so that export → ingest
 gives back the very same articles whatever ``SUMMARY_CHARS`` is; a record with only a
@@ -39,16 +42,21 @@ from bot.sources.limits import (
     size_text,
     too_large,
 )
+from bot.stories import file_outlet
 from bot.text import build_article
 
 _Fail = Callable[[str], ArticleFormatError]
 
-FIELDS = ("file", "title", "date", "rubric", "tags", "lead", "summary", "url", "body", "author")
+FIELDS = (
+    "file", "title", "date", "rubric", "tags", "lead", "summary", "url", "body", "author",
+    "source",
+)  # fmt: skip
 
 
-def article_to_json(article: Article) -> dict[str, Any]:
-    """The JSON object of one article, keys in the documented order."""
-    return {
+def article_to_json(article: Article, *, story: bool = False) -> dict[str, Any]:
+    """The JSON object of one article, keys in the documented order; with ``story`` (a
+    stored article's, as ``ingest --json`` and ``latest --json`` print) at the end."""
+    record: dict[str, Any] = {
         "file": _file_name(article.source),
         "title": article.title,
         "date": article.date,
@@ -59,7 +67,11 @@ def article_to_json(article: Article) -> dict[str, Any]:
         "url": article.url,
         "body": list(article.body),
         "author": article.author,
+        "source": article.outlet,
     }
+    if story:
+        record["story"] = article.story
+    return record
 
 
 def dumps(article: Article) -> str:
@@ -74,14 +86,16 @@ def read_jsonl(
     summary_chars: int = 300,
     max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
     now: datetime | None = None,
+    folder: Path | None = None,
 ) -> Iterator[Article | ArticleFormatError]:
     """Articles of a JSON Lines file, stream or list of lines, one per non-blank line.
 
     A bad line yields an :class:`ArticleFormatError` naming ``FILE:LINE: reason`` and the
     reading goes on with the next line. ``max_bytes`` bounds an article's text; ``now``
-    (default: the current time) is what a date may not run far ahead of.
+    (default: the current time) is what a date may not run far ahead of; ``folder`` (the
+    absolute path the file is in) names the outlet of records that have no ``source``.
     """
-    limits = RecordLimits(summary_chars, max_bytes, horizon(now))
+    limits = RecordLimits(summary_chars, max_bytes, horizon(now), folder)
     if isinstance(stream_or_path, (str, os.PathLike)):
         path = Path(stream_or_path)
         with path.open("rb") as stream:
@@ -97,6 +111,7 @@ class RecordLimits:
     summary_chars: int
     max_bytes: int
     latest: datetime  # the latest credible publication time
+    folder: Path | None = None  # where the file is, for records without a source
 
     @property
     def line_bytes(self) -> int:
@@ -139,9 +154,13 @@ def _read_lines(
             yield ArticleFormatError(source, number, f"not JSON: {exc}")
             continue
         try:
-            yield record_to_article(record, source, number, limits)
+            article = record_to_article(record, source, number, limits)
         except ArticleFormatError as exc:
             yield exc
+            continue
+        if "source" not in record:
+            article.outlet = file_outlet(article, None, limits.folder)
+        yield article
 
 
 def _bounded_lines(stream: io.IOBase, limit: int) -> Iterator[str | bytes | None]:
@@ -178,6 +197,7 @@ def record_to_article(
     author = _text(record, "author", fail) or None
     body = tuple(_strings(record, "body", fail, split=_paragraphs))
     origin = _text(record, "file", fail) or source
+    outlet = _text(record, "source", fail) or None
     if article_bytes(title, body) > limits.max_bytes:
         raise fail(too_large(limits.max_bytes))
     if "lead" in record and record["lead"] is not None:
@@ -193,10 +213,11 @@ def record_to_article(
             url=url,
             author=author,
             source=origin,
+            outlet=outlet,
             date_only=date_only,
         )
     try:
-        return build_article(
+        article = build_article(
             title,
             list(body),
             published=published,
@@ -210,6 +231,8 @@ def record_to_article(
         )
     except ArticleFormatError as exc:
         raise fail(exc.reason) from None
+    article.outlet = outlet
+    return article
 
 
 def _text(record: dict[str, Any], key: str, fail: _Fail) -> str:

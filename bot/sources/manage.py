@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from urllib.parse import urlsplit
 
+from bot.ingest import Ingester
 from bot.sources.feeds import NotAFeedError, parse_feed
 from bot.sources.http import Fetcher
 from bot.storage import Feed, IngestResult, Storage
@@ -50,6 +51,7 @@ async def add_feed(
     zone: tzinfo = UTC,
     summary_chars: int = 300,
     now: float | None = None,
+    ingester: Ingester | None = None,
 ) -> AddedFeed:
     """Fetch and parse ``url``, then store the feed and its articles.
 
@@ -79,7 +81,8 @@ async def add_feed(
         content_type=fetched.content_type,
         summary_chars=summary_chars,
     )
-    result = await store.articles.upsert_many(parsed.articles) if parsed.articles else None
+    ingester = ingester or Ingester(store)
+    result = await ingester.store(parsed.articles) if parsed.articles else None
     result = result or IngestResult()
     feed, created = await store.feeds.add(
         url, now=int(now), rubric=rubric, tags=tags, title=parsed.title

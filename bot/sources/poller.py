@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import FeedSpec, Settings
 from bot.errors import SourceError, StorageError
+from bot.ingest import Ingester
 from bot.metrics import Metrics
 from bot.sources.feeds import parse_feed
 from bot.sources.http import Fetcher, FetchError, FetchResult
@@ -91,8 +92,10 @@ class FeedPoller:
         jitter: float = 0.1,
         idle_s: float = 5.0,
         metrics: Metrics | None = None,
+        ingester: Ingester | None = None,
     ) -> None:
         self.store = store
+        self.ingester = ingester or Ingester(store)
         self.metrics = metrics or Metrics()
         self.interval_s = interval_s
         self.concurrency = concurrency
@@ -111,11 +114,16 @@ class FeedPoller:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: Storage, metrics: Metrics | None = None
+        cls,
+        settings: Settings,
+        store: Storage,
+        metrics: Metrics | None = None,
+        ingester: Ingester | None = None,
     ) -> FeedPoller:
         return cls(
             store,
             metrics=metrics,
+            ingester=ingester,
             interval_s=settings.feed_interval_seconds,
             zone=ZoneInfo(settings.default_timezone),
             summary_chars=settings.summary_chars,
@@ -260,7 +268,7 @@ class FeedPoller:
         added = 0
         if parsed.articles:
             try:
-                result = await self.store.articles.upsert_many(parsed.articles)
+                result = await self.ingester.store(parsed.articles)
             except StorageError as exc:
                 await self._failed(feed, f"cannot store articles: {exc}", None)
                 return Outcome.FAILED

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 
 from bot.models import Article, Page, Tag
-from bot.storage.records import IngestResult
+from bot.storage.records import IngestResult, StoryText
 from bot.storage.rows import (
     ARTICLE_COLUMNS,
     article_from_row,
@@ -30,7 +30,7 @@ from bot.storage.rows import (
     to_seconds,
 )
 from bot.storage.sql import NO_LIMIT, Database, Row
-from bot.storage.writer import ensure_search_index, upsert
+from bot.storage.writer import Batch, claim, ensure_search_index, prepare_batch, upsert, write
 from bot.text.stem import query_words
 from bot.text.tags import tag_key
 
@@ -65,6 +65,8 @@ _EXPORT_TAG = (
     "ORDER BY t.published, t.article_id LIMIT $4"
 )
 _TAG_COLUMNS = "SELECT key, display, article_count FROM tags WHERE article_count > 0"
+# Enough of the body for the first paragraphs story detection reads (bot.stories.features).
+_STORY_TEXT = "SELECT id, published, title, substr(body, 1, 2000), brief, story FROM articles "
 
 
 class ArticleRepo:
@@ -90,6 +92,45 @@ class ArticleRepo:
         :mod:`bot.storage.writer` for what a refused article does to the batch.
         """
         return await upsert(self.db, articles, source_hashes)
+
+    async def prepare(
+        self, articles: Iterable[Article], *, source_hashes: Iterable[bytes | None] | None = None
+    ) -> Batch:
+        """The first step of :meth:`upsert_many`, for a use case that owns the transaction:
+        ``prepare`` (outside it), then :meth:`claim` and :meth:`write` on the transaction's
+        repository (see :mod:`bot.storage.writer`)."""
+        return await prepare_batch(self.db, articles, source_hashes)
+
+    async def claim(self, batch: Batch) -> None:
+        """Take the ingest lock and number the batch's new articles (in a transaction)."""
+        await claim(self.db, batch)
+
+    async def write(self, batch: Batch) -> None:
+        """Write a claimed batch, in the transaction that claimed it."""
+        await write(self.db, batch)
+
+    async def story_texts(
+        self, *, after: int = 0, upto: int | None = None, since: datetime | None = None
+    ) -> list[StoryText]:
+        """What story detection reads of the articles with ids in (``after``, ``upto``]:
+        published at ``since`` or later when it is given (warming up), else all of them
+        (catching up with other ingests), in id order."""
+        if since is not None:
+            # "+id": the published index bounds the scan, not the rowid.
+            sql = _STORY_TEXT + "WHERE published >= $1 AND +id <= $2 ORDER BY id"
+            rows = await self.db.fetch(sql, to_seconds(since), NO_LIMIT if upto is None else upto)
+        else:
+            sql = _STORY_TEXT + "WHERE id > $1 AND id <= $2 ORDER BY id"
+            rows = await self.db.fetch(sql, after, NO_LIMIT if upto is None else upto)
+        return [
+            StoryText(r[0], from_seconds(r[1]), r[2], _lead_text(r[3], r[4]), r[5] or r[0])
+            for r in rows
+        ]
+
+    async def newest_published(self) -> datetime | None:
+        """When the newest stored article was published."""
+        value = await self.db.fetchval("SELECT max(published) FROM articles")
+        return from_seconds(int(value)) if value is not None else None
 
     async def check_search_index(self) -> bool:
         """Rebuild the search index if it was built by other stemming rules (True if so).
@@ -267,6 +308,11 @@ class ArticleRepo:
         d = self.db.dialect
         rows = await self.db.fetch(f"SELECT key, id FROM tags WHERE key {d.any(1)}", d.array(keys))
         return {row[0]: row[1] for row in rows}
+
+
+def _lead_text(body: str, brief: str) -> str:
+    """The first paragraphs of a stored body, as story features read them, else the brief."""
+    return "\n".join(body.split("\n\n")[:3]) if body else brief
 
 
 def _page(rows: Sequence[Row], limit: int) -> Page:

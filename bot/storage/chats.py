@@ -235,6 +235,19 @@ async def subscriptions(db: Database, chat_ids: Sequence[int]) -> dict[int, list
     return found
 
 
+async def subscription_times(db: Database, chat_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """When each of the chats' subscriptions was made (Unix seconds), by tag key."""
+    d = db.dialect
+    rows = await db.fetch(
+        f"SELECT chat_id, tag_key, created_at FROM subscriptions WHERE chat_id {d.any(1)}",
+        d.array(chat_ids),
+    )
+    found: dict[int, dict[str, int]] = {}
+    for chat_id, key, created_at in rows:
+        found.setdefault(chat_id, {})[key] = created_at
+    return found
+
+
 async def _merge(db: Database, old_id: int, new_id: int) -> None:
     """Merge the old chat into the new one's row: its subscriptions and unset settings."""
     await db.execute(_MERGE_SUBSCRIPTIONS, new_id, old_id)

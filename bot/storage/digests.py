@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.models import Chat
-from bot.storage.chats import subscriptions
+from bot.storage.chats import subscription_times, subscriptions
 from bot.storage.records import ClaimResult, DigestRun, PlannedDigest, Unscheduled
 from bot.storage.rows import (
     CHAT_COLUMNS,
@@ -142,8 +142,14 @@ class DigestRepo:
     async def _with_subscriptions(self, rows: Sequence[Row]) -> list[Chat]:
         if not rows:
             return []
-        tags = await subscriptions(self.db, [row["id"] for row in rows])
-        return [chat_from_row(row, tags.get(row["id"], [])) for row in rows]
+        ids = [row["id"] for row in rows]
+        tags = await subscriptions(self.db, ids)
+        times = await subscription_times(self.db, ids)
+        chats = [chat_from_row(row, tags.get(row["id"], [])) for row in rows]
+        for chat in chats:
+            made = times.get(chat.id, {})
+            chat.subscribed_at = {key: from_seconds(at) for key, at in made.items()}
+        return chats
 
     # -- runs --------------------------------------------------------------------------
 

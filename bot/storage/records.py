@@ -22,6 +22,18 @@ class IngestResult:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryText:
+    """What story detection reads of a stored article: its headline and the start of its
+    text (the first paragraphs, or the brief when it has no body)."""
+
+    id: int
+    published: datetime
+    title: str
+    text: str
+    story: int
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
     """Counts for the admin's /stats."""
 
@@ -89,6 +101,7 @@ class PlannedDigest:
     messages: list[OutboxMessage]
     cursor: int
     next_digest_at: datetime | None = None
+    stories: list[int] = field(default_factory=list)  # what it sends, marked as received
 
 
 @dataclass(frozen=True, slots=True)

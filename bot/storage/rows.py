@@ -30,7 +30,7 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 ARTICLE_COLUMNS = (
     "id, url, title, published, date_only, rubric, tags, lead, brief, body, author, source, "
-    "ingested_at, story"
+    "ingested_at, story, outlet"
 )
 
 
@@ -154,9 +154,11 @@ def prepare(article: Article, source_hash: bytes | None) -> Prepared:
         raise TypeError("published must be a datetime")
     if not all(isinstance(text, str) for text in (article.lead, article.brief, *article.body)):
         raise TypeError("lead, brief and body paragraphs must be strings")
-    optional = (article.rubric, article.url, article.author, article.source, *article.tags)
+    optional = (
+        article.rubric, article.url, article.author, article.source, article.outlet, *article.tags
+    )  # fmt: skip
     if not all(text is None or isinstance(text, str) for text in optional):
-        raise TypeError("rubric, url, author, source and tags must be strings")
+        raise TypeError("rubric, url, author, source, outlet and tags must be strings")
     published = to_seconds(article.published)
     url = normalise_url(article.url)
     tags: dict[str, str] = {}
@@ -220,9 +222,11 @@ ARTICLE_WRITE_COLUMNS = (
     "body",
     "author",
     "source",
+    "outlet",
     "ingested_at",
     "story",
 )
+_UPDATED = slice(1, 16)  # what an update writes: dedup_key … outlet
 
 
 def article_values(item: Prepared, now: int) -> tuple[Any, ...]:
@@ -244,6 +248,7 @@ def article_values(item: Prepared, now: int) -> tuple[Any, ...]:
         "\n\n".join(article.body),
         article.author,
         article.source,
+        article.outlet,
         now,
         item.article.story or item.id,
     )
@@ -252,14 +257,14 @@ def article_values(item: Prepared, now: int) -> tuple[Any, ...]:
 def update_sql(extra: Sequence[str]) -> str:
     """UPDATE of a changed article (and ``extra`` columns): its values from
     :func:`update_values`; ingested_at keeps the first ingest time."""
-    names = [*ARTICLE_WRITE_COLUMNS[1:15], *extra]
+    names = [*ARTICLE_WRITE_COLUMNS[_UPDATED], *extra]
     sets = ", ".join(f"{name} = ${n}" for n, name in enumerate(names, start=1))
     return f"UPDATE articles SET {sets} WHERE id = ${len(names) + 1}"
 
 
 def update_values(item: Prepared, extra: Sequence[Any]) -> tuple[Any, ...]:
     values = article_values(item, 0)
-    return (*values[1:15], *extra, item.id)
+    return (*values[_UPDATED], *extra, item.id)
 
 
 def number(new: Sequence[Prepared], first: int) -> None:
@@ -288,6 +293,7 @@ def article_from_row(row: Row) -> Article:
         source=row[11],
         ingested_at=from_seconds(row[12]),
         story=row[13],
+        outlet=row[14],
     )
 
 

@@ -19,6 +19,7 @@ from bot.storage.feeds import FeedRepo
 from bot.storage.outbox import LEASE_LOCK, DeliveryLease, OutboxRepo
 from bot.storage.received import ReceivedRepo
 from bot.storage.sql import Database, Engine, InstanceLock
+from bot.storage.stories import StoryRepo
 
 
 class Repositories:
@@ -33,6 +34,7 @@ class Repositories:
         self.digests = DigestRepo(db)
         self.outbox = OutboxRepo(db, lease, listeners)
         self.received = ReceivedRepo(db)
+        self.stories = StoryRepo(db)
 
 
 class Storage(Repositories):

@@ -15,6 +15,13 @@ text (under :data:`SHORTER` of the stored one) never replaces a fuller one: the 
 lead, brief and body stay, the rest (tags, rubric, headline, URL, author) is taken, and the
 log says so. Stemming for the search index, the costly part, happens before the
 transaction, so other writers wait only for the SQL itself.
+
+A batch is written in three steps, so that a use case can act between them inside its own
+transaction (the ingest gives new articles their stories there, see :mod:`bot.ingest`):
+:func:`prepare` (no transaction: checks, keys, stemming), then in a transaction
+:func:`claim` (takes the ingest lock, sorts the batch into new, changed and unchanged
+articles and numbers the new ones) and :func:`write`. Each article of the batch then
+carries its ``id`` and ``story``; a changed article keeps the story it had.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 
 from bot.errors import DataError, IntegrityError
@@ -63,6 +70,27 @@ class Stored:
     id: int
     content_hash: bytes
     source_hash: bytes | None
+    story: int
+
+
+@dataclass(slots=True)
+class Batch:
+    """Articles on their way into the database (see the module docstring for the steps).
+
+    ``new`` are numbered by :func:`claim` in id order, their ``article.story`` free to be set
+    before :func:`write`.
+    """
+
+    articles: list[Article]
+    keys: list[bytes | None]  # each article's dedup key; None for one refused by prepare()
+    items: dict[bytes, Prepared]
+    result: IngestResult
+    new: list[Prepared] = field(default_factory=list)
+    changed: list[Prepared] = field(default_factory=list)
+    stored: dict[bytes, Stored] = field(default_factory=dict)
+    texts: dict[int, Row] = field(default_factory=dict)
+    failed: set[bytes] = field(default_factory=set)  # refused by the database in write()
+    now: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +103,12 @@ class Entry:
 
 
 def collect(
-    articles: Iterable[Article], source_hashes: Iterable[bytes | None] | None, result: IngestResult
-) -> dict[bytes, Prepared]:
-    """Prepared articles by dedup key; a key repeated within the batch keeps the last version."""
+    articles: list[Article], source_hashes: Iterable[bytes | None] | None, result: IngestResult
+) -> tuple[dict[bytes, Prepared], list[bytes | None]]:
+    """Prepared articles by dedup key (a key repeated within the batch keeps the last
+    version), and each article's key (None for one refused)."""
     batch: dict[bytes, Prepared] = {}
+    keys: list[bytes | None] = []
     hashes: Iterable[bytes | None] = source_hashes if source_hashes is not None else repeat(None)
     for article, source_hash in zip(articles, hashes, strict=source_hashes is not None):
         try:
@@ -86,7 +116,9 @@ def collect(
         except (TypeError, ValueError, AttributeError) as exc:
             logger.warning("skipping article %r from %s: %s", article.title, article.source, exc)
             result.failed += 1
+            keys.append(None)
             continue
+        keys.append(item.dedup_key)
         earlier = batch.pop(item.dedup_key, None)
         if earlier is not None:
             if earlier.content_hash == item.content_hash:
@@ -94,51 +126,81 @@ def collect(
             else:
                 result.updated += 1
         batch[item.dedup_key] = item
+    return batch, keys
+
+
+async def prepare_batch(
+    db: Database, articles: Iterable[Article], source_hashes: Iterable[bytes | None] | None
+) -> Batch:
+    """Check the articles and stem those that look new or changed now (outside any
+    transaction: :func:`claim` checks again inside its own)."""
+    result = IngestResult()
+    listed = list(articles)
+    items, keys = collect(listed, source_hashes, result)
+    batch = Batch(listed, keys, items, result)
+    if items:
+        stored = await _stored(db, list(items))
+        fill_words([item for key, item in items.items() if _differs(item, stored.get(key))])
     return batch
+
+
+def looks_new(batch: Batch) -> list[Prepared]:
+    """The articles :func:`prepare_batch` found new or changed (it stemmed those)."""
+    return [item for item in batch.items.values() if item.words is not None]
 
 
 async def upsert(
     db: Database, articles: Iterable[Article], source_hashes: Iterable[bytes | None] | None
 ) -> IngestResult:
-    result = IngestResult()
-    batch = collect(articles, source_hashes, result)
-    if not batch:
-        return result
-    # Stemming is the costly part: do it before the transaction, for the articles that look
-    # new or changed now; _store checks again inside it.
-    stored = await _stored(db, list(batch))
-    fill_words([item for key, item in batch.items() if _differs(item, stored.get(key))])
-    async with db.transaction() as tx:
-        await tx.serialize(WRITE_LOCK)
-        await _store(tx, batch, result)
-    return result
+    batch = await prepare_batch(db, articles, source_hashes)
+    if batch.items:
+        async with db.transaction() as tx:
+            await claim(tx, batch)
+            await write(tx, batch)
+    return batch.result
 
 
-async def _store(db: Database, batch: dict[bytes, Prepared], result: IngestResult) -> None:
-    """Sort the batch into new, changed and unchanged articles against what is stored."""
-    now = int(time.time())
-    stored = await _stored(db, list(batch))
-    new: list[Prepared] = []
-    changed: list[Prepared] = []
+async def claim(db: Database, batch: Batch) -> None:
+    """In a transaction: wait for other ingests, sort the batch into new, changed and
+    unchanged articles against what is stored, and number the new ones."""
+    await db.serialize(WRITE_LOCK)
+    batch.now = int(time.time())
+    batch.stored = stored = await _stored(db, list(batch.items))
     rehashed: list[tuple[bytes, int]] = []
-    for key, item in batch.items():
+    for key, item in batch.items.items():
         old = stored.get(key)
         if old is None:
-            new.append(item)
+            batch.new.append(item)
         elif _differs(item, old):
             item.id = old.id
-            changed.append(item)
+            batch.changed.append(item)
         else:
-            result.unchanged += 1
+            item.id = old.id
+            batch.result.unchanged += 1
             if item.source_hash is not None and item.source_hash != old.source_hash:
                 rehashed.append((item.source_hash, old.id))
     await db.executemany("UPDATE articles SET source_hash = $1 WHERE id = $2", rehashed)
-    if new or changed:
-        texts = await _keep_fuller_texts(db, changed) if changed else {}
-        fill_words([item for item in (*new, *changed) if item.words is None])
-        number(new, int(await db.fetchval("SELECT coalesce(max(id), 0) FROM articles")) + 1)
-        await _write_all(db, new, changed, texts, now, result)
-    await db.execute(_META, "last_ingest_at", str(now))
+    if batch.new or batch.changed:
+        if batch.changed:
+            batch.texts = await _keep_fuller_texts(db, batch.changed)
+        fill_words([item for item in (*batch.new, *batch.changed) if item.words is None])
+        number(batch.new, int(await db.fetchval("SELECT coalesce(max(id), 0) FROM articles")) + 1)
+
+
+async def write(db: Database, batch: Batch) -> None:
+    """In the transaction of :func:`claim`: write the new and changed articles; then every
+    article of the batch carries its id and story."""
+    if batch.new or batch.changed:
+        batch.failed = await _write_all(
+            db, batch.new, batch.changed, batch.texts, batch.now, batch.result
+        )
+    await db.execute(_META, "last_ingest_at", str(batch.now))
+    for article, key in zip(batch.articles, batch.keys, strict=True):
+        if key is None or key in batch.failed:
+            continue
+        item, old = batch.items[key], batch.stored.get(key)
+        article.id = item.id
+        article.story = old.story if old is not None else (item.article.story or item.id)
 
 
 def _differs(item: Prepared, stored: Stored | None) -> bool:
@@ -148,11 +210,11 @@ def _differs(item: Prepared, stored: Stored | None) -> bool:
 async def _stored(db: Database, keys: list[bytes]) -> dict[bytes, Stored]:
     d = db.dialect
     rows = await db.fetch(
-        "SELECT dedup_key, id, content_hash, source_hash FROM articles "
+        "SELECT dedup_key, id, content_hash, source_hash, story FROM articles "
         f"WHERE dedup_key {d.any(1, blob=True)}",
         d.array(keys),
     )
-    return {bytes(row[0]): Stored(row[1], bytes(row[2]), row[3]) for row in rows}
+    return {bytes(row[0]): Stored(row[1], bytes(row[2]), row[3], row[4] or row[1]) for row in rows}
 
 
 async def _keep_fuller_texts(db: Database, changed: list[Prepared]) -> dict[int, Row]:
@@ -188,8 +250,11 @@ async def _write_all(
     texts: dict[int, Row],
     now: int,
     result: IngestResult,
-) -> None:
-    """Write the batch at once; if a row is refused, write article by article instead."""
+) -> set[bytes]:
+    """Write the batch at once; if a row is refused, write article by article instead.
+
+    Returns the dedup keys of the articles refused.
+    """
     try:
         async with db.transaction() as batch:  # a savepoint
             await _write(batch, new, changed, texts, now)
@@ -202,7 +267,8 @@ async def _write_all(
     else:
         result.added += len(new)
         result.updated += len(changed)
-        return
+        return set()
+    failed: set[bytes] = set()
     singles: list[tuple[list[Prepared], list[Prepared]]] = [
         *(([item], []) for item in new),
         *(([], [item]) for item in changed),
@@ -217,9 +283,11 @@ async def _write_all(
                 "skipping article %r from %s: %s", item.article.title, item.article.source, exc
             )
             result.failed += 1
+            failed.add(item.dedup_key)
         else:
             result.added += len(one_new)
             result.updated += len(one_changed)
+    return failed
 
 
 async def _write(

@@ -7,7 +7,7 @@ new one its story, :func:`article_outlet` names the outlet a text credits.
 from bot.stories.features import Features, article_features, features
 from bot.stories.index import DEFAULT_WINDOW, StoryIndex
 from bot.stories.match import THRESHOLD, score
-from bot.stories.outlet import article_outlet, outlet_name, text_outlet
+from bot.stories.outlet import article_outlet, feed_outlet, file_outlet, outlet_name, text_outlet
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -17,6 +17,8 @@ __all__ = [
     "article_features",
     "article_outlet",
     "features",
+    "feed_outlet",
+    "file_outlet",
     "outlet_name",
     "score",
     "text_outlet",

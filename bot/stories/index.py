@@ -64,7 +64,7 @@ class StoryIndex:
 
     def add(self, article_id: int, published: datetime, features: Features, story: int) -> None:
         """Put an article whose story is known (a stored one, when warming up) in the index."""
-        self._remove(article_id)
+        self.remove(article_id)
         entry = _Entry(article_id, published, story, features)
         self._entries[article_id] = entry
         for key in features.text:
@@ -146,7 +146,8 @@ class StoryIndex:
                 found.append(self._entries[article_id])
         return found
 
-    def _remove(self, article_id: int) -> None:
+    def remove(self, article_id: int) -> None:
+        """Take an article out (one that could not be stored after all)."""
         entry = self._entries.pop(article_id, None)
         if entry is None:
             return
@@ -167,4 +168,4 @@ class StoryIndex:
             published, article_id = heapq.heappop(heap)
             entry = self._entries.get(article_id)
             if entry is not None and entry.published == published:
-                self._remove(article_id)
+                self.remove(article_id)

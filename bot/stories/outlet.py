@@ -9,20 +9,29 @@ In order of trust:
    «Газета.ру», …`` — officials and press services are sources of a claim, not outlets.
 
 A plain photo credit (``Фото: Reuters``) names a photographer's agency, not the outlet.
-None when nothing names one: the caller falls back to the feed, the inbox or the folder.
+None when nothing names one: the caller falls back to the folder or the inbox the file came
+from (:func:`file_outlet`). A feed's items are its own outlet's (:func:`feed_outlet`).
 """
 
 from __future__ import annotations
 
+import codecs
+import posixpath
 import re
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from bot.text.body import is_caption
 from bot.text.clean import attributions
 from bot.text.dateline import split_dateline
 from bot.text.outlets import MEDIA_NOUN, is_media_name, outlet_key
 
-__all__ = ["article_outlet", "outlet_name", "text_outlet"]
+if TYPE_CHECKING:
+    from bot.models import Article
+
+__all__ = ["article_outlet", "feed_outlet", "file_outlet", "outlet_name", "text_outlet"]
 
 _STAMPED_CREDIT = re.compile(
     r"\bфото\s*[-–—:]\s*(?:новости\s+)?(?P<name>[^\n]{1,60}?)\s+от\s+\d{1,2}\.\d{1,2}\.\d{2,4}",
@@ -95,15 +104,36 @@ def article_outlet(paragraphs: Sequence[str]) -> str | None:
 def text_outlet(text: str, headline: str) -> str | None:
     """:func:`article_outlet` of an article file's text, read from the line after ``headline``
     (the parsed headline, ``Article.title``); None if the headline is not found."""
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    try:
-        start = lines.index(" ".join(headline.split()))
-    except ValueError:
+    wanted = " ".join(headline.split())
+    lines = text.splitlines()
+    # The headline is near the top: only the lines up to it and a few after are read.
+    start = next((n for n, line in enumerate(lines) if " ".join(line.split()) == wanted), None)
+    if start is None:
         return None
-    return article_outlet(
-        [line for line in lines[start + 1 : start + 1 + 2 * _PARAGRAPHS] if line]
-    )
+    following = (" ".join(line.split()) for line in lines[start + 1 : start + 1 + 2 * _PARAGRAPHS])
+    return article_outlet([line for line in following if line])
 
 
 def _who(text: str) -> str:
     return _SOURCE_TAIL.sub("", text.strip())
+
+
+def file_outlet(article: Article, raw: str | bytes | None, folder: Path | None) -> str | None:
+    """The outlet of an article read from a file: the one its text credits (the ``raw`` text
+    of an article file, where there is one, holds the photo credit the parser drops), else
+    the name of the folder it came from (give it absolute), else None."""
+    if isinstance(raw, bytes):
+        bom = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        raw = raw.decode("utf-16" if bom else "utf-8", "replace")
+    credited = text_outlet(raw, article.title) if raw else article_outlet(article.body)
+    if credited:
+        return credited
+    return (folder.name or None) if folder is not None else None
+
+
+def feed_outlet(title: str | None, url: str) -> str:
+    """The outlet of a feed's items: the feed's title, else its host (``www.`` dropped)."""
+    if title and title.strip():
+        return " ".join(title.split())
+    host = urlsplit(url).hostname or posixpath.basename(url) or url
+    return host.removeprefix("www.")

@@ -1,11 +1,14 @@
 """Words as story detection sees them: a key per lemma and a weight that holds from day one.
 
-A key is the Snowball stem of the word's pymorphy3 lemma, so «сладкого» (noun) and «сладких»
-(adjective) meet. The weight is an inverse document frequency taken from a prior — wordfreq's
-frequency of the word in Russian — rather than from the articles stored so far: an empty
-database knows nothing of which words are common, and a story is found from its first reprint.
+A key is the Snowball stem of the word's lemma, so «сладкого» (noun) and «сладких»
+(adjective) meet. Lemmas are the ones search uses (:func:`bot.text.stem.word_lemmas`, the
+likeliest of each form), so the bot has one lemmatisation. The weight is an inverse document
+frequency taken from a prior — wordfreq's frequency of the word in Russian — rather than from
+the articles stored so far: an empty database knows nothing of which words are common, and a
+story is found from its first reprint.
 
-Function words (prepositions, conjunctions, particles, pronouns) carry no event and are dropped.
+Function words (prepositions, conjunctions, particles, pronouns) carry no event and are
+dropped. They are closed classes, so a list names them all; search drops only the commonest.
 """
 
 from __future__ import annotations
@@ -14,19 +17,17 @@ import math
 import re
 import threading
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import Stemmer
 from wordfreq import get_frequency_dict, zipf_frequency
 
-if TYPE_CHECKING:
-    import pymorphy3
+from bot.text.stem import word_lemmas
 
-__all__ = ["Word", "first_tokens", "lemma", "tokens", "word"]
+__all__ = ["FUNCTION_WORDS", "Word", "first_tokens", "lemma", "tokens", "word"]
 
 # Numbers with their decimal part ("2,5"), and words with inner hyphens ("Матвеево-Курганский").
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:-[^\W\d_]+)*")
-_FUNCTION_TAGS = frozenset({"PREP", "CONJ", "PRCL", "NPRO", "INTJ"})
 _WORD_CHARS = 20  # far more than a Russian word and its spaces take on average
 _CACHE = 200_000  # word forms; news vocabulary repeats, so the caches stay warm
 
@@ -40,6 +41,23 @@ _WORDLIST = "small"
 _UNKNOWN_ZIPF = 2.0  # below the small list's floor: taken for a rare word, not the rarest
 _MIN_DF = 1e-9
 
+_FUNCTION_WORDS = """
+без близ в вблизи ввиду вглубь вдоль взамен включая вместо вне внутри во вокруг вопреки
+вроде вследствие для до за из изо кроме к ко между мимо на над надо накануне наподобие
+напротив насчет начиная о об обо около от ото относительно перед передо по под подо позади
+помимо посредством после посреди при про против путем ради с сверх свыше сквозь следом
+согласно со спустя среди у через несмотря благодаря
+а и но или либо да зато однако если когда чтобы что как будто словно хотя пока потому
+поэтому также тоже причем притом ибо поскольку раз чем нежели то ни едва дабы итак тем том
+не бы ли же ведь вот вон даже только уже еще лишь именно разве неужели ну мол дескать
+пусть пускай почти просто всего вряд
+я ты он она оно мы вы они себя мой твой свой наш ваш его ее их кто какой который чей каков
+сколько этот тот той такой таков столько сам самый весь все всякий каждый любой другой иной
+некто нечто некоторый некий никто ничто никакой ничей нечего некого один
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
+"""Lemmas and forms of the function words dropped."""
+
 
 class Word(NamedTuple):
     """A word's key for matching and its weight (how much sharing it says)."""
@@ -48,23 +66,12 @@ class Word(NamedTuple):
     weight: float
 
 
-class _Tools:
-    """pymorphy3's analyser and the Snowball stemmer, made on first use (the analyser takes a
-    third of a second and 15 MB); Snowball stemmers are not thread-safe, so one lock guards it."""
+class _Stemmer:
+    """The Snowball stemmer, made on first use; Snowball stemmers are not thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._analyzer: pymorphy3.MorphAnalyzer | None = None
         self._stemmer: Stemmer.Stemmer | None = None
-
-    def analyzer(self) -> pymorphy3.MorphAnalyzer:
-        if self._analyzer is None:
-            with self._lock:
-                if self._analyzer is None:
-                    import pymorphy3
-
-                    self._analyzer = pymorphy3.MorphAnalyzer()
-        return self._analyzer
 
     def stem(self, word: str) -> str:
         with self._lock:
@@ -73,7 +80,7 @@ class _Tools:
             return str(self._stemmer.stemWord(word))
 
 
-_TOOLS = _Tools()
+_STEMMER = _Stemmer()
 
 
 def tokens(text: str) -> list[str]:
@@ -90,17 +97,14 @@ def first_tokens(text: str, count: int) -> list[str]:
     return found[:count]
 
 
-@lru_cache(maxsize=_CACHE)
 def lemma(form: str) -> str | None:
-    """The dictionary form of a lowercase word, ``ё`` as ``е``; None for a function word.
-
-    The one place that knows the lemmatiser, so another can take its place.
-    """
-    parse = _TOOLS.analyzer().parse(form)[0]
-    tag = parse.tag
-    if tag.POS in _FUNCTION_TAGS or "Apro" in tag:  # pronoun-adjectives: «этот», «свой»
+    """The likeliest lemma of a lowercase word, as search has it; None for a function word."""
+    if form in FUNCTION_WORDS:
         return None
-    return str(parse.normal_form).replace("ё", "е")
+    found = word_lemmas(form)
+    if not found or found[0] in FUNCTION_WORDS:
+        return None
+    return found[0]
 
 
 def _zipf(form: str) -> float:
@@ -137,6 +141,6 @@ def word(token: str) -> Word | None:
     base = lemma(lower)
     if base is None or len(base) < 2:
         return None
-    key = _TOOLS.stem(base)
+    key = _STEMMER.stem(base)
     zipf = max(_zipf(base), _zipf(lower)) or _UNKNOWN_ZIPF
     return Word(key, _idf(zipf))

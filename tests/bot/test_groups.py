@@ -3,6 +3,8 @@ commands and ordinary chatter are left alone; a migrated group keeps its subscri
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.storage import Storage
@@ -24,7 +26,9 @@ ADMINS_ONLY = "Подписки и настройки группы меняют 
 
 @pytest.fixture
 async def news(store: Storage) -> None:
-    await store.articles.upsert_many([article("Новость", tags=("Выборы",))])
+    today = article("Новость", tags=("Выборы",))
+    today.published = datetime.now(UTC)  # news to a digest
+    await store.articles.upsert_many([today])
 
 
 @pytest.fixture

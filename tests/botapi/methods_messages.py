@@ -33,6 +33,7 @@ _OPTIONS = (
     "protect_content", "message_thread_id", "message_effect_id", "business_connection_id",
 )  # fmt: skip
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+_PREVIEW_FLAGS = ("is_disabled", "prefer_small_media", "prefer_large_media", "show_above_text")
 
 
 def _text(
@@ -73,6 +74,23 @@ def _reply_target(tg: Telegram, chat: Chat, p: Params) -> StoredMessage | None:
     return target
 
 
+def _check_link_preview(p: Params) -> None:
+    """Refuse link preview options Telegram cannot read: not an object, a field of the wrong
+    type, or asking for small and large media at once."""
+    options = p.get_json("link_preview_options", "link preview options")
+    if options is None:
+        return
+    if not isinstance(options, dict):
+        raise bad_request("can't parse link preview options JSON object")
+    for name in _PREVIEW_FLAGS:
+        if name in options and not isinstance(options[name], bool):
+            raise bad_request(f'field "{name}" must be of type Boolean')
+    if "url" in options and not isinstance(options["url"], str):
+        raise bad_request('field "url" must be of type String')
+    if options.get("prefer_small_media") and options.get("prefer_large_media"):
+        raise bad_request("can't prefer both small and large media in a link preview")
+
+
 def _store(tg: Telegram, chat: Chat, p: Params, **fields: Any) -> StoredMessage:
     message = StoredMessage(
         chat=chat,
@@ -96,6 +114,7 @@ async def send_message(tg: Telegram, p: Params) -> dict[str, Any]:
     markup = parse_reply_markup(p.get_json("reply_markup", "reply keyboard markup"))
     chat = tg.writable(tg.find_chat(p.raw.get("chat_id")))
     _check_length(tg, parsed.text, MAX_TEXT, "message")
+    _check_link_preview(p)
     reply_to = _reply_target(tg, chat, p)
     tg.admit_send(chat, p)
     message = _store(
@@ -208,6 +227,7 @@ async def edit_message_text(tg: Telegram, p: Params) -> dict[str, Any]:
     if message.text is None:
         raise bad_request("there is no text in the message to edit")
     _check_length(tg, parsed.text, MAX_TEXT, "message")
+    _check_link_preview(p)
     if (parsed.text, parsed.entities, markup) == (
         message.text, message.entities, message.reply_markup
     ):  # fmt: skip

@@ -168,6 +168,39 @@ async def test_bad_send_parameters_are_refused_like_telegram(
     )
 
 
+@pytest.mark.parametrize(
+    ("options", "description"),
+    [
+        ("{", "can't parse link preview options JSON object"),
+        ('["https://a.kz"]', "can't parse link preview options JSON object"),
+        ('{"is_disabled": "yes"}', 'field "is_disabled" must be of type Boolean'),
+        ('{"url": 5}', 'field "url" must be of type String'),
+        (
+            '{"prefer_small_media": true, "prefer_large_media": true}',
+            "can't prefer both small and large media in a link preview",
+        ),
+    ],
+)
+async def test_bad_link_preview_options_are_refused(
+    server: BotAPIServer, options: str, description: str
+) -> None:
+    params = {"chat_id": str(ANN), "text": "hi", "link_preview_options": options}
+    status, body = await raw_call(server, "sendMessage", data=params)
+    assert (status, body["description"]) == (400, f"Bad Request: {description}")
+
+
+async def test_link_preview_options_are_kept_with_the_message(server: BotAPIServer) -> None:
+    options = {"url": "https://a.kz/1", "prefer_large_media": True, "show_above_text": True}
+    status, _body = await raw_call(
+        server,
+        "sendMessage",
+        json={"chat_id": ANN, "text": "<b>x</b>", "parse_mode": "HTML",
+              "link_preview_options": options},
+    )  # fmt: skip
+    assert status == 200
+    assert server.messages_for(ANN)[-1].options["link_preview_options"] == options
+
+
 async def test_text_over_4096_characters_is_too_long(bot: Bot) -> None:
     with pytest.raises(TelegramBadRequest, match="message is too long"):
         await bot.send_message(ANN, "я" * 4097)

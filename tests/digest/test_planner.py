@@ -30,10 +30,11 @@ _serial = itertools.count(1)
 
 
 def article(title: str, *tags: str, rubric: str | None = None, brief: str = "Кратко.") -> Article:
+    """An article published on the eve of the tests' digests (within their window)."""
     serial = next(_serial)
     return Article(
         title=title,
-        published=datetime(2026, 2, 1, tzinfo=UTC) + timedelta(minutes=serial),
+        published=datetime(2026, 2, 28, 12, tzinfo=UTC) + timedelta(minutes=serial),
         lead=brief,
         brief=brief,
         tags=tags,
@@ -56,11 +57,18 @@ def titles(text: str) -> list[str]:
 
 
 async def chat_with(storage: Storage, chat_id: int, *tags: Tag, tz: str | None = None) -> None:
+    """A chat subscribed to ``tags`` long before the digests these tests plan."""
     await storage.chats.upsert(chat_id, type="private" if chat_id > 0 else "group")
     if tags:
         await storage.chats.subscribe(chat_id, tags)
+        await subscribed_on(storage, chat_id, datetime(2026, 1, 1, tzinfo=UTC))
     if tz:
         await storage.chats.set_timezone(chat_id, tz)
+
+
+async def subscribed_on(storage: Storage, chat_id: int, when: datetime) -> None:
+    sql = "UPDATE subscriptions SET created_at = $1 WHERE chat_id = $2"
+    await storage.db.execute(sql, int(when.timestamp()), chat_id)
 
 
 async def sent_texts(storage: Storage, chat_id: int) -> list[str]:
@@ -88,8 +96,8 @@ async def test_a_digest_holds_each_new_article_once_grouped_by_tag_newest_first(
     assert run is not None
     assert (run.chats_due, run.digests, run.messages) == (1, 1, 1)
     _yesterday, text = await sent_texts(storage, 1)
-    # Groups in the order /subscriptions lists them (added together: alphabetical), an
-    # article in the first of its groups, newest first; yesterday's is not repeated.
+    # The group of the freshest story first, a story in the first of the chat's tags it
+    # matched (added together: alphabetical), newest first; yesterday's is not repeated.
     assert titles(text) == ["Третья", "Вторая", "Первая"]
     assert text.index("<b>#Выборы_2026</b>") < text.index("<b>#Политика</b>")
     assert text.index("Вторая") < text.index("<b>#Политика</b>")
@@ -118,10 +126,10 @@ async def test_a_first_digest_reads_only_the_newest_backlog_of_the_archive(
     await storage.articles.upsert_many([article(f"Архив {n}", rubric="Спорт") for n in range(10)])
     await chat_with(storage, 4, SPORT)
     planner = Planner(storage, settings_for(db_path, digest_max_items=30))
-    chat = await storage.digests.chat(4)
-    assert chat is not None
-    digest = await planner.digest(chat, await storage.articles.max_id())
-    shown = [a.title for _tag, items in digest.groups for a in items]
+    preview = await planner.preview(4, now=utc("2026-03-01T09:00+05:00"))
+    assert preview is not None
+    digest = preview.digest
+    shown = [story.lead.title for _tag, items in digest.groups for story in items]
     assert shown == ["Архив 9", "Архив 8", "Архив 7", "Архив 6"]
     assert digest.more == 0
     assert digest.after == await storage.articles.max_id() - 4
@@ -149,12 +157,11 @@ async def test_a_cap_shows_the_newest_and_says_how_many_more_with_a_button(
         if b["callback_data"].startswith("dg:")
     ]
     assert pages == [DigestPage(after=0, upto=await storage.articles.max_id(), offset=3)]
-    # The page behind the button holds the next three, numbered on.
+    # The page behind the button holds the next three: those the chat did not receive.
     chat = await storage.digests.chat(3)
     assert chat is not None
-    chat.digest_cursor = pages[0].after
-    page = await planner.digest(chat, pages[0].upto, skip=3)
-    assert [a.title for _t, items in page.groups for a in items] == [
+    page = await planner.page(chat, pages[0].after, pages[0].upto, utc("2026-03-01T09:05+05:00"))
+    assert [s.lead.title for _t, items in page.groups for s in items] == [
         "Новость 3",
         "Новость 2",
         "Новость 1",
@@ -285,7 +292,7 @@ async def test_send_now_delivers_what_is_new_and_keeps_the_schedule(
     scheduled = chat.next_digest_at
     await storage.articles.upsert_many([article("Гол", rubric="Спорт")])
 
-    planned = await planner.send_now(15)
+    planned = await planner.send_now(15, utc("2026-03-01T08:30+05:00"))
     assert planned is not None
     assert len(planned.messages) == 1
     chat = await storage.chats.get(15)

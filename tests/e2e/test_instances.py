@@ -17,6 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -123,9 +124,10 @@ class Instance:
 
 
 async def prepare(storage: Storage) -> None:
-    """Articles under one tag and CHATS subscribed chats whose digest is due now."""
+    """Today's articles under one tag and CHATS subscribed chats whose digest is due now."""
+    today = datetime.now(UTC)
     await storage.articles.upsert_many(
-        [article(f"Выборы: новость {n}", tags=("#Выборы",)) for n in range(3)]
+        [article(f"Выборы: новость {n}", tags=("#Выборы",), published=today) for n in range(3)]
     )
     tag = Tag(key="выборы", display="Выборы")
     for chat_id in range(FIRST_CHAT, FIRST_CHAT + CHATS):

@@ -15,7 +15,8 @@ import pytest
 from bot.models import Article
 from bot.sources import inbox as inbox_module
 from bot.sources.inbox import EMPTY_GRACE_S, InboxWatcher
-from bot.storage import IngestResult, Storage
+from bot.storage import Storage
+from bot.storage.writer import Batch
 
 GOOD = """ date 2026-05-01 #Выборы-2026 #Алматы
 Политика
@@ -196,13 +197,13 @@ async def test_a_large_json_lines_file_is_stored_in_bounded_batches(
     lines = [json.dumps(record | {"title": f"Заголовок {n}"}) for n in range(2500)]
     (inbox / "big.jsonl").write_text("\n".join(lines), encoding="utf-8")
     sizes: list[int] = []
-    upsert = store.articles.upsert_many
+    prepare = store.articles.prepare
 
-    async def counting(articles: list[Article], **kwargs: Any) -> IngestResult:
+    async def counting(articles: list[Article], **kwargs: Any) -> Batch:
         sizes.append(len(articles))
-        return await upsert(articles, **kwargs)
+        return await prepare(articles, **kwargs)
 
-    monkeypatch.setattr(store.articles, "upsert_many", counting)
+    monkeypatch.setattr(store.articles, "prepare", counting)
     watch = watcher(store, inbox)
     await watch.scan()
     assert (await watch.scan()).done == ["big.jsonl"]

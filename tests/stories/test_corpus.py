@@ -6,6 +6,9 @@ Skipped where ``../shared/corpus`` is absent (a fresh clone has no corpus).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +70,41 @@ def test_unrelated_articles_merge_with_no_pair() -> None:
         members.setdefault(story, set()).add(pair_of.get(name, name))
 
     assert [group for group in members.values() if len(group) > 1] == []
+
+
+def _figures(shared: list[bool], labels: list[bool]) -> tuple[float, float, float]:
+    """Accuracy, precision and recall of "shares a story" against "labelled one story"."""
+    right = sum(s == label for s, label in zip(shared, labels, strict=True))
+    hits = sum(s and label for s, label in zip(shared, labels, strict=True))
+    return right / len(labels), hits / max(sum(shared), 1), hits / max(sum(labels), 1)
+
+
+def test_the_command_line_ingest_gives_pair_members_one_story_as_labelled(
+    tmp_path: Path,
+) -> None:
+    """The acceptance check itself: every pair file in one ``python -m bot ingest --json``
+    into an empty database; pair members must share ``story`` exactly when labelled same."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'pairs.sqlite3'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ingest", "--json", str(PAIRS)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    printed = [json.loads(line) for line in done.stdout.splitlines()]
+    story = {record["file"]: record["story"] for record in printed}
+    pairs = _pairs()
+    assert len(story) == 2 * len(pairs)
+    shared = [story[first] == story[second] for first, second, _ in pairs]
+    accuracy, precision, recall = _figures(shared, [same for _, _, same in pairs])
+    print(
+        f"python -m bot ingest --json, {len(pairs)} pairs: accuracy {accuracy:.1%}, "
+        f"precision {precision:.1%}, recall {recall:.1%}"
+    )
+    assert accuracy >= 0.85
+    assert precision >= 0.85
+    assert all(isinstance(record["source"], str) for record in printed)

@@ -202,5 +202,15 @@ CREATE INDEX received_at ON received (at);
 ALTER TABLE outbox ADD COLUMN options TEXT;
 """
 
+# The outlet that published an article (see bot.storage.sqlite.migrations.V6_OUTLETS).
+V6_OUTLETS = "ALTER TABLE articles ADD COLUMN outlet TEXT;"
+
 # Released: never edit an entry, add new ones at the end.
-MIGRATIONS: list[str] = [V1, V2_FEEDS_REMOVED, V3_SEARCH_WORDS, V4_STORIES, V5_RECEIVED]
+MIGRATIONS: list[str] = [
+    V1,
+    V2_FEEDS_REMOVED,
+    V3_SEARCH_WORDS,
+    V4_STORIES,
+    V5_RECEIVED,
+    V6_OUTLETS,
+]

@@ -219,6 +219,12 @@ CREATE INDEX received_at ON received (at);
 ALTER TABLE outbox ADD COLUMN options TEXT;
 """
 
+V6_OUTLETS = """
+-- The outlet that published an article (its text's credit, a feed's title, a folder), which
+-- a story's «+3 источника» counts; NULL for articles stored before it was known.
+ALTER TABLE articles ADD COLUMN outlet TEXT;
+"""
+
 # Released: never edit an entry, add new ones at the end.
 MIGRATIONS: list[str] = [
     V1_BASE + V1_DELIVERY + V1_FEEDS,
@@ -226,4 +232,5 @@ MIGRATIONS: list[str] = [
     V3_SEARCH_WORDS,
     V4_STORIES,
     V5_RECEIVED,
+    V6_OUTLETS,
 ]
