@@ -202,5 +202,24 @@ CREATE INDEX received_at ON received (at);
 ALTER TABLE outbox ADD COLUMN options TEXT;
 """
 
+# Channels run from a private chat (see bot.storage.sqlite.migrations.V6_CHANNEL_ADMINS).
+V6_CHANNEL_ADMINS = """
+CREATE TABLE channel_admins (
+    user_id      BIGINT  NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+    channel_id   BIGINT  NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+    added_at     BIGINT  NOT NULL,
+    selected_at  BIGINT,
+    PRIMARY KEY (user_id, channel_id)
+);
+CREATE INDEX channel_admins_channel ON channel_admins (channel_id);
+"""
+
 # Released: never edit an entry, add new ones at the end.
-MIGRATIONS: list[str] = [V1, V2_FEEDS_REMOVED, V3_SEARCH_WORDS, V4_STORIES, V5_RECEIVED]
+MIGRATIONS: list[str] = [
+    V1,
+    V2_FEEDS_REMOVED,
+    V3_SEARCH_WORDS,
+    V4_STORIES,
+    V5_RECEIVED,
+    V6_CHANNEL_ADMINS,
+]
