@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton
 
 from bot.callbacks import MorePage
 from bot.handlers.common import Answer
@@ -94,8 +97,10 @@ async def send_listing(
     *,
     zone: ZoneInfo,
     header: str | None = None,
+    footer: Sequence[InlineKeyboardButton] = (),
 ) -> None:
-    """Send a page of items (split to Telegram's limit) with "read" and "more" buttons."""
+    """Send a page of items (split to Telegram's limit) with "read" and "more" buttons, and
+    the ``footer`` row under the last message."""
     more = None
     if page.next_cursor is not None:
         following = replace(
@@ -113,8 +118,10 @@ async def send_listing(
     plan = plan_messages(parts)
     for index, group in enumerate(plan):
         items = [numbered[i - first_item] for i in group if i >= first_item]
+        last = index == len(plan) - 1
         markup = items_keyboard(
             [(n, article_id) for n, article_id, _text in items],
-            more if index == len(plan) - 1 else None,
+            more if last else None,
+            footer if last else (),
         )
         await answer(PART_SEPARATOR.join(parts[i] for i in group), markup)
