@@ -7,9 +7,10 @@ via the bot. An empty query offers :func:`top_items`.
 
 Telegram sends a query per keystroke, at most :data:`QUERY_CHARS` characters long; a longer
 one (forged) is cut, never refused. Each page is kept for :data:`CACHE_SECONDS` (and Telegram
-is told it may do the same), so the same words typed by many users are searched once. The
-throttle of every command (:class:`bot.middlewares.ThrottleMiddleware`) holds here too, per
-user.
+is told it may do the same), so the same words typed by many users are searched once; each
+article's result is kept as long, since different words find the same newest articles and
+building a result costs more than finding it (``benchmarks/inline.py``). The throttle of
+every command (:class:`bot.middlewares.ThrottleMiddleware`) holds here too, per user.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ SEARCH_CHARS = 200  # what /search reads of a query
 PAGE = 20  # results a page (Telegram takes up to 50)
 CACHE_SECONDS = 30
 CACHE_PAGES = 4096
+CACHE_RESULTS = 20_000
 OFFSET_CHARS = 64  # Telegram's limit of next_offset
 TITLE_CHARS = 120
 DESCRIPTION_CHARS = 160
@@ -90,6 +92,9 @@ class InlineSearch:
         self._pages: TTLCache[tuple[str, str], Results] = TTLCache(
             maxsize=CACHE_PAGES, ttl=CACHE_SECONDS
         )
+        self._results: TTLCache[int, InlineQueryResultArticle] = TTLCache(
+            maxsize=CACHE_RESULTS, ttl=CACHE_SECONDS
+        )
 
     async def answer(self, inline_query: InlineQuery, store: Storage) -> None:
         words = query_words(inline_query.query)
@@ -103,8 +108,14 @@ class InlineSearch:
             results, cache_time=int(CACHE_SECONDS), is_personal=False, next_offset=next_offset
         )
 
-    @staticmethod
-    async def _page(store: Storage, words: str, cursor: str | None) -> Results:
+    def _result(self, article: Article) -> InlineQueryResultArticle:
+        assert article.id is not None
+        found = self._results.get(article.id)
+        if found is None:
+            found = self._results[article.id] = result(article)
+        return found
+
+    async def _page(self, store: Storage, words: str, cursor: str | None) -> Results:
         try:
             if words:
                 page = await store.articles.search(words, limit=PAGE, cursor=cursor)
@@ -113,6 +124,6 @@ class InlineSearch:
         except UserInputError:  # an offset we never gave out
             return [], ""
         results: list[InlineQueryResultUnion] = [
-            result(article) for article in page.articles if article.id is not None
+            self._result(article) for article in page.articles if article.id is not None
         ]
         return results, page.next_cursor or ""
