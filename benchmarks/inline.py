@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import gc
 import itertools
-import json
 import random
 import statistics
 import sys
@@ -37,13 +36,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aiogram import Bot  # noqa: E402
-from aiogram.client.session.base import BaseSession  # noqa: E402
 from aiogram.methods import TelegramMethod  # noqa: E402
 from aiogram.methods.base import TelegramType  # noqa: E402
 from aiogram.types import Update  # noqa: E402
 
 from benchmarks.query import OUT, build, prepare_other, sqlite_partial, vocabulary, zipf  # noqa: E402
-from bot.app import create_bot, create_dispatcher  # noqa: E402
+from bot.app import JsonSession, create_bot, create_dispatcher  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.storage import open_url  # noqa: E402
 
@@ -52,7 +50,7 @@ USERS = 20_000
 TARGET_MS = 50.0
 
 
-class AnsweringSession(BaseSession):
+class AnsweringSession(JsonSession):
     """Builds each request's JSON body as the bot's session does, and answers ``True``."""
 
     def __init__(self) -> None:
@@ -61,31 +59,20 @@ class AnsweringSession(BaseSession):
         self.offsets: dict[str, str] = {}  # inline query id -> next_offset
         self.results: list[int] = []  # results per answer
 
-    async def close(self) -> None:
-        pass
-
     async def make_request(
         self,
         bot: Bot,
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
     ) -> TelegramType:
-        body = {
-            key: prepared
-            for key, value in method.model_dump(warnings=False).items()
-            if (prepared := self.prepare_value(value, bot=bot, files={}, _dumps_json=False))
-            is not None
-        }
-        json.dumps(body, ensure_ascii=False)
+        body = self.json_body(bot, method, {})
+        self.json_dumps(body)
         query_id = body.get("inline_query_id")
         if query_id is not None:
             self.answered[query_id] = time.perf_counter()
             self.offsets[query_id] = body.get("next_offset") or ""
             self.results.append(len(body.get("results") or ()))
         return True  # type: ignore[return-value]
-
-    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
 
 
 def typed_queries(words: list[str], seed: int) -> Callable[[int], tuple[str, bool]]:

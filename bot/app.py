@@ -131,6 +131,17 @@ class JsonSession(AiohttpSession):
         super().__init__(*args, **kwargs)
         self._response_types: dict[Any, type[Response[Any]]] = {}
 
+    def json_body(
+        self, bot: Bot, method: TelegramMethod[TelegramType], files: dict[str, InputFile]
+    ) -> dict[str, Any]:
+        """The request's parameters as the JSON object sent (``files`` gets the uploads)."""
+        return {
+            key: prepared
+            for key, value in method.model_dump(warnings=False).items()
+            if (prepared := self.prepare_value(value, bot=bot, files=files, _dumps_json=False))
+            is not None
+        }
+
     async def make_request(
         self,
         bot: Bot,
@@ -138,12 +149,7 @@ class JsonSession(AiohttpSession):
         timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
     ) -> TelegramType:
         files: dict[str, InputFile] = {}
-        body = {
-            key: prepared
-            for key, value in method.model_dump(warnings=False).items()
-            if (prepared := self.prepare_value(value, bot=bot, files=files, _dumps_json=False))
-            is not None
-        }
+        body = self.json_body(bot, method, files)
         if files:  # uploads go as multipart form data
             return await super().make_request(bot, method, timeout)
         status, content = await post_json(

@@ -66,13 +66,20 @@ async def offer_tag(message: Message, store: Storage, tag: Tag, tag_id: int) -> 
     await message.answer(text + offer, reply_markup=follow_link_keyboard(tag, tag_id))
 
 
+async def _tag_or_stale(query: CallbackQuery, store: Storage, tag_id: int) -> Tag | None:
+    """The button's tag, or ``None`` once the press is answered as stale (the tag is gone)."""
+    tag = await store.articles.tag_by_id(tag_id)
+    if tag is None:
+        await query.answer(_("button.expired"), show_alert=True)
+    return tag
+
+
 async def follow_link(
     query: CallbackQuery, callback_data: FollowLink, store: Storage, target: Chat
 ) -> None:
     """The link's one tap: subscribe the chat (or the channel it acts for)."""
-    tag = await store.articles.tag_by_id(callback_data.tag)
+    tag = await _tag_or_stale(query, store, callback_data.tag)
     if tag is None:
-        await query.answer(_("button.expired"), show_alert=True)
         return
     try:
         await rules.follow(store, target.id, tag)
@@ -93,9 +100,8 @@ async def give_link(
     query: CallbackQuery, callback_data: TagLink, store: Storage, bot: Bot
 ) -> None:
     """«🔗»: the links that subscribe a private chat or a group to the tag, to share."""
-    tag = await store.articles.tag_by_id(callback_data.tag)
+    tag = await _tag_or_stale(query, store, callback_data.tag)
     if tag is None:
-        await query.answer(_("button.expired"), show_alert=True)
         return
     await query.answer()
     payload = tag_payload(callback_data.tag)

@@ -372,6 +372,17 @@ async def tg(settings: Settings, store: Storage, session: RecordingSession) -> A
     await bot.session.close()
 
 
+@pytest.fixture
+async def throttled(
+    settings: Settings, store: Storage, session: RecordingSession
+) -> AsyncIterator[Tg]:
+    """The bot with a slow throttle: a burst of five commands, then one every 30 s."""
+    slow = settings.model_copy(update={"throttle_seconds": 30})
+    bot = create_bot(slow, session=session)
+    yield Tg(create_dispatcher(settings=slow, storage=store), bot, session)
+    await bot.session.close()
+
+
 _published = itertools.count(1)
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from bot.app import create_bot, create_dispatcher
-from bot.config import Settings
 from bot.handlers.inline import CACHE_SECONDS, PAGE
 from bot.storage import Storage
-from tests.bot.conftest import Call, RecordingSession, Tg, article, only, sent
+from tests.bot.conftest import Call, Tg, article, only, sent
 from tests.botapi.html import parse_html, utf16_len
 
 
@@ -97,17 +94,6 @@ async def test_the_same_query_is_answered_from_the_cache_briefly(
     assert again == before  # the same words, kept for CACHE_SECONDS
     other = results(only(await tg.inline("выборы новость"), "answerInlineQuery"))
     assert [r["title"] for r in other] == ["Выборы: новость позже"]
-
-
-@pytest.fixture
-async def throttled(
-    settings: Settings, store: Storage, session: RecordingSession
-) -> AsyncIterator[Tg]:
-    """The bot with the default throttle: five at once, then one a second."""
-    real = settings.model_copy(update={"throttle_seconds": 1.0})
-    bot = create_bot(real, session=session)
-    yield Tg(create_dispatcher(settings=real, storage=store), bot, session)
-    await bot.session.close()
 
 
 async def test_a_flood_of_queries_is_throttled_like_search(throttled: Tg, news: list[int]) -> None:
