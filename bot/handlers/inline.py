@@ -27,12 +27,12 @@ from aiogram.types import (
 from cachetools import TTLCache
 
 from bot.errors import UserInputError
+from bot.handlers.search import MAX_QUERY_CHARS as SEARCH_CHARS  # what /search reads
 from bot.models import Article, Page
 from bot.render import render_item, safe_url, shorten
 from bot.storage import Storage
 
 QUERY_CHARS = 256  # what Telegram sends at most
-SEARCH_CHARS = 200  # what /search reads of a query
 PAGE = 20  # results a page (Telegram takes up to 50)
 CACHE_SECONDS = 30
 CACHE_PAGES = 4096
