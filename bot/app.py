@@ -5,11 +5,13 @@ The dispatcher is assembled here and nowhere else:
 * routers from :func:`bot.handlers.get_routers`, in their deliberate order;
 * outer middlewares: the chat record (:class:`~bot.middlewares.ChatMiddleware`), then the
   interface language (:class:`~bot.i18n.LanguageMiddleware`, which may use that record);
-* inner middlewares, driven by handler flags: throttling, then group-admin checks;
+* inner middlewares, driven by handler flags: throttling (inline queries too, per user),
+  the chat a change is for (a private chat may act for a channel, :mod:`bot.channels`),
+  then group-admin checks;
 * dependencies by name: ``settings``, ``store`` (our :class:`Storage`; ``storage`` is
-  aiogram's FSM keyword) and anything passed as ``extra``;
+  aiogram's FSM keyword), ``channel_rights`` and anything passed as ``extra``;
 * with ``metrics``, an outer ``update`` middleware counting updates and timing commands;
-* on startup, the command menu in Russian and English (``setMyCommands``).
+* on startup, the command menus per role in Russian and English (:func:`set_menu`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections.abc import Collection
+from enum import StrEnum
 from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
@@ -29,9 +33,19 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import BotCommand, InputFile
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    BotCommandScopeUnion,
+    InputFile,
+)
 from aiogram.utils.i18n import I18n
 
+from bot.channels import ActingForMiddleware, ChannelRights
 from bot.config import Settings
 from bot.delivery.pacing import Pacer
 from bot.delivery.telegram import post_json
@@ -49,23 +63,53 @@ from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
 
-# The command menu, in the order Telegram shows it.
-MENU_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("latest", N_("command.latest")),
-    ("top", N_("command.top")),
-    ("digest", N_("command.digest")),
-    ("search", N_("command.search")),
-    ("tags", N_("command.tags")),
-    ("subscribe", N_("command.subscribe")),
-    ("unsubscribe", N_("command.unsubscribe")),
-    ("subscriptions", N_("command.subscriptions")),
-    ("settings", N_("command.settings")),
-    ("time", N_("command.time")),
-    ("timezone", N_("command.timezone")),
-    ("pause", N_("command.pause")),
-    ("resume", N_("command.resume")),
-    ("help", N_("command.help")),
-    ("start", N_("command.start")),
+
+class Role(StrEnum):
+    """Who a command of the menu is for."""
+
+    READER = "reader"  # everyone, in every chat
+    CHAT_ADMIN = (
+        "chat_admin"  # whoever may change the chat: a private chat's user, a group's admins
+    )
+    PRIVATE = "private"  # private chats only
+    BOT_ADMIN = "bot_admin"  # ADMIN_IDS, in their private chats
+
+
+# The command menus, in the order Telegram shows them; each role's menu takes its lines.
+MENU_COMMANDS: tuple[tuple[str, str, Role], ...] = (
+    ("latest", N_("command.latest"), Role.READER),
+    ("top", N_("command.top"), Role.READER),
+    ("digest", N_("command.digest"), Role.READER),
+    ("search", N_("command.search"), Role.READER),
+    ("tags", N_("command.tags"), Role.READER),
+    ("subscribe", N_("command.subscribe"), Role.CHAT_ADMIN),
+    ("unsubscribe", N_("command.unsubscribe"), Role.CHAT_ADMIN),
+    ("subscriptions", N_("command.subscriptions"), Role.READER),
+    ("settings", N_("command.settings"), Role.READER),
+    ("time", N_("command.time"), Role.CHAT_ADMIN),
+    ("timezone", N_("command.timezone"), Role.CHAT_ADMIN),
+    ("pause", N_("command.pause"), Role.CHAT_ADMIN),
+    ("resume", N_("command.resume"), Role.CHAT_ADMIN),
+    ("channels", N_("command.channels"), Role.PRIVATE),
+    ("help", N_("command.help"), Role.READER),
+    ("start", N_("command.start"), Role.READER),
+    ("stats", N_("command.stats"), Role.BOT_ADMIN),
+    ("ingest", N_("command.ingest"), Role.BOT_ADMIN),
+    ("feeds", N_("command.feeds"), Role.BOT_ADMIN),
+    ("addfeed", N_("command.addfeed"), Role.BOT_ADMIN),
+    ("rmfeed", N_("command.rmfeed"), Role.BOT_ADMIN),
+    ("pausefeed", N_("command.pausefeed"), Role.BOT_ADMIN),
+    ("resumefeed", N_("command.resumefeed"), Role.BOT_ADMIN),
+    ("importopml", N_("command.importopml"), Role.BOT_ADMIN),
+)
+
+# Telegram shows a chat the menu of the narrowest scope that has one: a bot admin's own
+# chat, else private chats, else a group's administrators, else groups and the default.
+MENUS: tuple[tuple[BotCommandScopeUnion, frozenset[Role]], ...] = (
+    (BotCommandScopeDefault(), frozenset({Role.READER})),
+    (BotCommandScopeAllGroupChats(), frozenset({Role.READER})),
+    (BotCommandScopeAllChatAdministrators(), frozenset({Role.READER, Role.CHAT_ADMIN})),
+    (BotCommandScopeAllPrivateChats(), frozenset({Role.READER, Role.CHAT_ADMIN, Role.PRIVATE})),
 )
 
 
@@ -89,6 +133,17 @@ class JsonSession(AiohttpSession):
         super().__init__(*args, **kwargs)
         self._response_types: dict[Any, type[Response[Any]]] = {}
 
+    def json_body(
+        self, bot: Bot, method: TelegramMethod[TelegramType], files: dict[str, InputFile]
+    ) -> dict[str, Any]:
+        """The request's parameters as the JSON object sent (``files`` gets the uploads)."""
+        return {
+            key: prepared
+            for key, value in method.model_dump(warnings=False).items()
+            if (prepared := self.prepare_value(value, bot=bot, files=files, _dumps_json=False))
+            is not None
+        }
+
     async def make_request(
         self,
         bot: Bot,
@@ -96,12 +151,7 @@ class JsonSession(AiohttpSession):
         timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
     ) -> TelegramType:
         files: dict[str, InputFile] = {}
-        body = {
-            key: prepared
-            for key, value in method.model_dump(warnings=False).items()
-            if (prepared := self.prepare_value(value, bot=bot, files=files, _dumps_json=False))
-            is not None
-        }
+        body = self.json_body(bot, method, files)
         if files:  # uploads go as multipart form data
             return await super().make_request(bot, method, timeout)
         status, content = await post_json(
@@ -143,21 +193,35 @@ def create_bot(
     )
 
 
-def menu_commands(i18n: I18n, locale: str) -> list[BotCommand]:
+def menu_commands(
+    i18n: I18n, locale: str, roles: Collection[Role] = tuple(Role)
+) -> list[BotCommand]:
+    """The menu of whoever has ``roles``, in ``locale``."""
     return [
         BotCommand(command=name, description=i18n.gettext(key, locale=locale))
-        for name, key in MENU_COMMANDS
+        for name, key, role in MENU_COMMANDS
+        if role in roles
     ]
 
 
-async def set_menu(bot: Bot, i18n: I18n) -> None:
-    """Register the command menu: Russian by default, and per language."""
-    try:
-        await bot.set_my_commands(menu_commands(i18n, DEFAULT_LOCALE))
-        for locale in LOCALES:
-            await bot.set_my_commands(menu_commands(i18n, locale), language_code=locale)
-    except TelegramAPIError as exc:
-        logger.warning("could not set the command menu: %s", exc)
+async def set_menu(bot: Bot, i18n: I18n, admin_ids: Collection[int] = ()) -> None:
+    """Register the command menus per role: Russian by default, and per language.
+
+    A bot admin who never wrote to the bot has no chat to set a menu for yet; that one is
+    skipped with a warning (the next start sets it).
+    """
+    menus = [
+        *MENUS,
+        *((BotCommandScopeChat(chat_id=admin), frozenset(Role)) for admin in admin_ids),
+    ]
+    for scope, roles in menus:
+        try:
+            await bot.set_my_commands(menu_commands(i18n, DEFAULT_LOCALE, roles), scope=scope)
+            for locale in LOCALES:
+                commands = menu_commands(i18n, locale, roles)
+                await bot.set_my_commands(commands, scope=scope, language_code=locale)
+        except TelegramAPIError as exc:
+            logger.warning("could not set the command menu for %s: %s", scope.type.value, exc)
 
 
 def command_names(dispatcher: Dispatcher) -> set[str]:
@@ -178,25 +242,35 @@ def create_dispatcher(
     i18n: I18n | None = None,
     metrics: Metrics | None = None,
     ingester: Ingester | None = None,
+    channel_rights: ChannelRights | None = None,
     **extra: Any,
 ) -> Dispatcher:
     """The dispatcher with every router and middleware; ``settings``, ``store`` and
     ``ingester`` (the process's, which stores articles with their stories) by name."""
     i18n = i18n or create_i18n()
     ingester = ingester or Ingester(storage)
+    rights = channel_rights or ChannelRights()
     # No handler keeps conversation state: without aiogram's FSM no update pays for a
     # state lookup it never uses.
     dispatcher = Dispatcher(
-        settings=settings, store=storage, ingester=ingester, disable_fsm=True, **extra
+        settings=settings,
+        store=storage,
+        ingester=ingester,
+        channel_rights=rights,
+        disable_fsm=True,
+        **extra,
     )
 
     chats = ChatMiddleware()
     throttle = ThrottleMiddleware(settings.throttle_seconds)
+    acting = ActingForMiddleware(rights)
     admins = ChatAdminMiddleware()
     for observer in (dispatcher.message, dispatcher.channel_post, dispatcher.callback_query):
         observer.outer_middleware(chats)
         observer.middleware(throttle)
+        observer.middleware(acting)
         observer.middleware(admins)
+    dispatcher.inline_query.middleware(throttle)
     LanguageMiddleware(i18n).setup(dispatcher)
 
     dispatcher.include_routers(*get_routers())
@@ -206,7 +280,7 @@ def create_dispatcher(
         )
 
     async def on_startup(bot: Bot) -> None:
-        await set_menu(bot, i18n)
+        await set_menu(bot, i18n, settings.admin_ids)
         pruned = await storage.chats.prune_refs()
         if pruned:
             logger.info("forgot %d button references unused for a month", pruned)

@@ -24,6 +24,8 @@ Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 """A row id or a stored reference."""
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 """An offset or a number of items."""
+ChatId = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
+"""A Telegram chat id (a channel's is negative)."""
 
 
 class View(StrEnum):
@@ -105,6 +107,38 @@ class DigestPage(CallbackData, prefix="dg"):
     offset: Count
 
 
+class FollowLink(CallbackData, prefix="fl"):
+    """Subscribe to the tag a deep link named by its id, once the user confirms."""
+
+    tag: Id
+
+
+class TagLink(CallbackData, prefix="tl"):
+    """«🔗»: give the deep link that subscribes to the tag with this id."""
+
+    tag: Id
+
+
+class ChannelAction(StrEnum):
+    MANAGE = "m"  # act for the channel, and show its panel
+    PANEL = "p"  # show the panel again in place
+    PREVIEW = "v"  # its next digest, shown in the private chat
+    REMOVE = "r"  # ask to confirm
+    REMOVE_CONFIRMED = "rr"
+    LEAVE = "l"  # act for the private chat itself again
+
+
+class ChannelPanel(CallbackData, prefix="ch"):
+    """A button of ``/channels`` about one channel the user runs."""
+
+    channel: ChatId
+    action: ChannelAction
+
+
+class ExportFeeds(CallbackData, prefix="xf"):
+    """Send the feeds as an OPML document."""
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ReadArticle,
     MorePage,
@@ -116,4 +150,8 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     SetPaused,
     DigestPage,
     StoryOutlets,
+    FollowLink,
+    TagLink,
+    ChannelPanel,
+    ExportFeeds,
 )

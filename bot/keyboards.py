@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from urllib.parse import urlencode
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    ChatAdministratorRights,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    KeyboardButtonRequestChat,
+    ReplyKeyboardMarkup,
+)
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import (
+    ChannelAction,
+    ChannelPanel,
     ConfirmTag,
+    ExportFeeds,
+    FollowLink,
     LatestForTag,
     MorePage,
     ReadArticle,
     SetPaused,
     SetTimezone,
     StoryOutlets,
+    TagLink,
     TagsPage,
     ToggleTag,
     View,
 )
-from bot.models import Tag
+from bot.models import Chat, Tag
+from bot.render import shorten
 from bot.text.tags import telegram_hashtag
 
 READ_BUTTONS_PER_ROW = 5
@@ -138,9 +152,11 @@ def items_keyboard(
     numbered: Sequence[tuple[int, int]],
     more: MorePage | None = None,
     outlets: Sequence[tuple[int, int, int]] = (),
+    footer: Sequence[InlineKeyboardButton] = (),
 ) -> InlineKeyboardMarkup | None:
     """Buttons to read each ``(number, article_id)`` item, to see the other outlets of each
-    ``(number, story, others)`` story, and, if given, to see more."""
+    ``(number, story, others)`` story, and, if given, to see more, then the ``footer`` row
+    (such as a tag's «🔗»)."""
     buttons = [
         _button(_("button.read").format(n=number), ReadArticle(article_id=article_id).pack())
         for number, article_id in numbered
@@ -160,6 +176,8 @@ def items_keyboard(
     )
     if more is not None:
         rows.append([_button(_("button.more"), more.pack())])
+    if footer:
+        rows.append(list(footer))
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
@@ -198,3 +216,119 @@ def settings_keyboard(
     toggle = _("button.resume") if paused else _("button.pause")
     rows.append([_button(toggle, SetPaused(paused=not paused).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# -- deep links, channels, OPML ------------------------------------------------------------
+
+LABEL_CHARS = 40  # a tag or channel title inside a button's label
+
+
+def _short_tag(tag: Tag) -> str:
+    return shorten(telegram_hashtag(tag.display), LABEL_CHARS)
+
+
+def tag_link_button(tag: Tag, tag_id: int) -> InlineKeyboardButton:
+    """«🔗 #Tag»: gives the link that subscribes to the tag in one tap.
+
+    A listing or a digest puts it under a tag's items (``tag_id`` from
+    :meth:`~bot.storage.ArticleRepo.tag_ids`); a digest writing its keyboard as JSON takes
+    ``tag_link_button(…).model_dump_json(exclude_none=True)``.
+    """
+    label = _("button.tag_link").format(tag=_short_tag(tag))
+    return _button(label, TagLink(tag=tag_id).pack())
+
+
+def follow_link_keyboard(tag: Tag, tag_id: int) -> InlineKeyboardMarkup:
+    """The one tap a deep link asks for: subscribe to its tag."""
+    label = _("button.follow_link").format(tag=_short_tag(tag))
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(label, FollowLink(tag=tag_id).pack())]])
+
+
+def share_keyboard(link: str, text: str) -> InlineKeyboardMarkup:
+    """A button that opens Telegram's "share to a chat" with the link and a line of text."""
+    url = "https://t.me/share/url?" + urlencode({"url": link, "text": text})
+    button = InlineKeyboardButton(text=_("button.share"), url=url)
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def _post_rights() -> ChatAdministratorRights:
+    """Administrator rights that ask only to post messages (the others are not needed)."""
+    required = [
+        name for name, f in ChatAdministratorRights.model_fields.items() if f.is_required()
+    ]
+    return ChatAdministratorRights(**dict.fromkeys(required, False), can_post_messages=True)
+
+
+def channel_reply_keyboard(request_id: int, acting_for: str | None) -> ReplyKeyboardMarkup:
+    """Under the input field: pick a channel (Telegram's chat picker, offering only channels
+    the user may post in) and, while the chat acts for one, the way back to the chat itself."""
+    picker = KeyboardButtonRequestChat(
+        request_id=request_id,
+        chat_is_channel=True,
+        user_administrator_rights=_post_rights(),
+        bot_administrator_rights=_post_rights(),
+        request_title=True,
+        request_username=True,
+    )
+    rows = [[KeyboardButton(text=_("button.channel_pick"), request_chat=picker)]]
+    if acting_for is None:
+        return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
+    rows.append([KeyboardButton(text=_("button.channel_leave"))])
+    placeholder = _("channels.placeholder").format(title=shorten(acting_for, LABEL_CHARS))
+    return ReplyKeyboardMarkup(
+        keyboard=rows,
+        resize_keyboard=True,
+        is_persistent=True,
+        input_field_placeholder=shorten(placeholder, 64),
+    )
+
+
+def _channel(channel_id: int, action: ChannelAction) -> str:
+    return ChannelPanel(channel=channel_id, action=action).pack()
+
+
+def channels_keyboard(channels: Sequence[Chat]) -> InlineKeyboardMarkup:
+    """One button per channel the user runs: act for it and show its panel."""
+    rows = [
+        [
+            _button(
+                _("button.channel").format(title=shorten(chat.title or str(chat.id), LABEL_CHARS)),
+                _channel(chat.id, ChannelAction.MANAGE),
+            )
+        ]
+        for chat in channels
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def channel_panel_keyboard(channel_id: int) -> InlineKeyboardMarkup:
+    """A channel's panel: preview its digest, remove it, or act for the private chat again."""
+    rows = [
+        [
+            _button(_("button.channel_preview"), _channel(channel_id, ChannelAction.PREVIEW)),
+            _button(_("button.channel_remove"), _channel(channel_id, ChannelAction.REMOVE)),
+        ],
+        [_button(_("button.channel_leave"), _channel(channel_id, ChannelAction.LEAVE))],
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def channel_remove_keyboard(channel_id: int) -> InlineKeyboardMarkup:
+    """Confirm removing a channel, or go back to its panel."""
+    rows = [
+        [
+            _button(
+                _("button.channel_remove_yes"),
+                _channel(channel_id, ChannelAction.REMOVE_CONFIRMED),
+            )
+        ],
+        [_button(_("button.back"), _channel(channel_id, ChannelAction.PANEL))],
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def feeds_keyboard() -> InlineKeyboardMarkup:
+    """Under ``/feeds``: the feeds as an OPML file."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_button(_("button.export_opml"), ExportFeeds().pack())]]
+    )

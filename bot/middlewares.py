@@ -29,7 +29,7 @@ from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, Chat, InlineQuery, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
 from cachetools import TTLCache
 
@@ -248,8 +248,9 @@ class ThrottleMiddleware(BaseMiddleware):
 
     A token bucket per chat, so a person never meets it and a flood does. The first refusal
     of a flood is told to wait; the rest are dropped silently (a button press is still
-    answered, without text, so its spinner stops). The flood is over once the chat's bucket
-    is full again. ``seconds`` of 0 turns the limit off.
+    answered, without text, so its spinner stops; an inline query gets no results). The
+    flood is over once the chat's bucket is full again. ``seconds`` of 0 turns the limit off.
+    An inline query has no chat: it counts against its user's private chat.
     """
 
     def __init__(self, seconds: float, burst: int = THROTTLE_BURST) -> None:
@@ -263,21 +264,25 @@ class ThrottleMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat: Chat | None = data.get("event_chat")
-        if chat is None or self.seconds <= 0:
+        user: User | None = data.get("event_from_user")
+        key = chat.id if chat is not None else user.id if user is not None else None
+        if key is None or self.seconds <= 0:
             return await handler(event, data)
         now = time.monotonic()
-        full_at, warned = self._chats.get(chat.id, (now, False))
+        full_at, warned = self._chats.get(key, (now, False))
         if full_at <= now:  # quiet long enough: a new window
             full_at, warned = now, False
         if full_at - now <= self.slack:  # a token left
-            self._chats[chat.id] = (full_at + self.seconds, warned)
+            self._chats[key] = (full_at + self.seconds, warned)
             return await handler(event, data)
         if not warned:
-            self._chats[chat.id] = (full_at, True)
+            self._chats[key] = (full_at, True)
             wait = max(1, math.ceil(full_at - self.slack - now))
             if isinstance(event, (CallbackQuery, Message)):
                 await event.answer(_("throttle.wait").format(seconds=wait))
         elif isinstance(event, CallbackQuery):
             await event.answer()
-        logger.debug("throttled an update in chat %d", chat.id)
+        if isinstance(event, InlineQuery):
+            await event.answer([], cache_time=0, is_personal=True)
+        logger.debug("throttled an update in chat %d", key)
         return None

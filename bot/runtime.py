@@ -153,7 +153,7 @@ async def run_polling(settings: Settings) -> None:
     # then the process stops.
     with stop_signals() as stop:
         async with open_runtime(settings) as rt:
-            me = await rt.bot.get_me()
+            me = await rt.bot.me()  # kept: deep links name the bot by its username
             if (hooked := (await rt.bot.get_webhook_info()).url) != "":
                 logger.warning(
                     "a webhook is set (%s): Telegram answers long polling with 409 until it "
@@ -198,7 +198,7 @@ async def run_webhook(settings: Settings) -> None:
     # Caught from the start: a signal during start-up stops the process once it is up.
     with stop_signals() as stop:
         async with open_runtime(settings) as rt:
-            me = await rt.bot.get_me()
+            me = await rt.bot.me()  # kept: deep links name the bot by its username
             dispatcher, bot = rt.dispatcher, rt.bot
             workflow = {**dispatcher.workflow_data, "dispatcher": dispatcher, "bot": bot}
             # Listening first: a port that is taken stops the process before workers start.

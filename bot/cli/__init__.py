@@ -1,5 +1,5 @@
 """The command line: ``python -m bot run | ingest | latest | search | tags | stories | digest
-| export | db``.
+| export | db | feeds``.
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; the module adds
 its parser and sets ``func`` to a callable ``(args, settings) -> int`` (sync or async).
@@ -24,7 +24,7 @@ from bot.errors import SvodkaError
 EXIT_USAGE = 2
 
 # Order of the subcommands in --help.
-_MODULES = ("run", "ingest", "query", "stories", "digest", "export", "db")
+_MODULES = ("run", "ingest", "query", "stories", "digest", "export", "db", "feeds")
 
 
 def build_parser() -> argparse.ArgumentParser:

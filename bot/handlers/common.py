@@ -44,6 +44,9 @@ Answer = Callable[[str, InlineKeyboardMarkup | None], Awaitable[Any]]
 # chat's administrators; a view is for everyone, told whether they may change the chat.
 CHANGES_CHAT = {"chat_admin": True}
 VIEWS_CHAT = {"chat_admin": "ask"}
+# A handler flag read by bot.channels.ActingForMiddleware: shows a chat's settings, to anyone
+# (a private chat acting for a channel is shown the channel's, as with the flags above).
+SHOWS_CHAT = {"shows_chat": True}
 
 
 class Check(Filter):
@@ -62,11 +65,12 @@ class Check(Filter):
 
 
 class BotAdmin(Filter):
-    """The sender is one of ``ADMIN_IDS``."""
+    """The sender (of a message or a button press) is one of ``ADMIN_IDS``."""
 
-    async def __call__(self, message: Message, settings: Settings) -> bool:
-        user: User | None = message.from_user
-        return user is not None and user.id in settings.admin_ids
+    async def __call__(
+        self, event: TelegramObject, settings: Settings, event_from_user: User | None = None
+    ) -> bool:
+        return event_from_user is not None and event_from_user.id in settings.admin_ids
 
 
 def command_filter(*names: str) -> Command:

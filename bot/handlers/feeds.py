@@ -20,6 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.handlers.common import BotAdmin, chat_zone, command_filter, zone_name
 from bot.ingest import Ingester
+from bot.keyboards import feeds_keyboard
 from bot.models import Chat
 from bot.render import echo, escape, link, shorten, split_messages
 from bot.sources.feeds import NotAFeedError
@@ -67,8 +68,10 @@ async def list_feeds(
     parts = [_("feeds.header").format(count=len(feeds), zone=escape(zone_name(zone)))]
     parts += [_render_feed(feed, zone) for feed in feeds]
     parts.append(_("feeds.hint"))
-    for text in split_messages(parts):
-        await message.answer(text, disable_web_page_preview=True)
+    texts = split_messages(parts)
+    for index, text in enumerate(texts):
+        markup = feeds_keyboard() if index == len(texts) - 1 else None  # OPML export
+        await message.answer(text, disable_web_page_preview=True, reply_markup=markup)
 
 
 def _render_feed(feed: Feed, zone: ZoneInfo) -> str:

@@ -21,6 +21,7 @@ from bot.handlers.common import (
     tag_from_ref,
     tag_refs,
 )
+from bot.handlers.links import tag_link_row
 from bot.handlers.listings import (
     DEFAULT_COUNT,
     LATEST,
@@ -79,6 +80,7 @@ async def latest(
         await message.answer(_("latest.bad_count").format(value=echo(str(exc)), max=MAX_COUNT))
         return
     zone = chat_zone(chat_record, settings)
+    footer = []
     if tag_text is not None:
         tag = await store.articles.tag(tag_text)
         if tag is None:
@@ -86,6 +88,7 @@ async def latest(
             return
         listing = Listing(kind=LATEST, limit=count, tags=(tag.key,))
         header = _("latest.header_tag").format(tag=hashtag(tag.display))
+        footer = await tag_link_row(store, tag)
     else:
         subscribed = await store.chats.subscriptions(message.chat.id)
         listing = Listing(kind=LATEST, limit=count, tags=tuple(t.key for t in subscribed))
@@ -94,7 +97,8 @@ async def latest(
     if not page.stories:
         await message.answer(_("latest.empty"))
         return
-    await send_listing(answer_to(message), store, listing, page, zone=zone, header=header)
+    answer = answer_to(message)
+    await send_listing(answer, store, listing, page, zone=zone, header=header, footer=footer)
 
 
 async def _unknown_tag(message: Message, store: Storage, text: str) -> None:
@@ -136,7 +140,8 @@ async def latest_for_tag(
         return
     header = _("latest.header_tag").format(tag=hashtag(tag.display))
     zone = chat_zone(chat_record, settings)
-    await send_listing(answer, store, listing, page, zone=zone, header=header)
+    footer = await tag_link_row(store, tag)
+    await send_listing(answer, store, listing, page, zone=zone, header=header, footer=footer)
 
 
 async def more(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from zoneinfo import ZoneInfo
 
+from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import ngettext
 
 from bot import pages
@@ -106,8 +107,10 @@ async def send_listing(
     *,
     zone: ZoneInfo,
     header: str | None = None,
+    footer: Sequence[InlineKeyboardButton] = (),
 ) -> None:
-    """Send a page of stories with "read", "other outlets" and "more" buttons."""
+    """Send a page of stories with "read", "other outlets" and "more" buttons, and the
+    ``footer`` row (such as a tag's «🔗») under the last message."""
     more = None
     if page.next_cursor is not None:
         following = replace(
@@ -115,7 +118,9 @@ async def send_listing(
         )
         more = await more_button(store, following)
     first = listing.shown + 1
-    await send_stories(answer, page.stories, zone=zone, header=header, first=first, more=more)
+    await send_stories(
+        answer, page.stories, zone=zone, header=header, first=first, more=more, footer=footer
+    )
 
 
 async def send_stories(
@@ -126,9 +131,10 @@ async def send_stories(
     header: str | None = None,
     first: int = 1,
     more: MorePage | None = None,
+    footer: Sequence[InlineKeyboardButton] = (),
 ) -> None:
     """Send numbered stories (split to Telegram's limit between items) with their buttons;
-    ``more`` goes under the last message."""
+    ``more`` and the ``footer`` row go under the last message."""
     numbered = [
         (
             number,
@@ -144,9 +150,11 @@ async def send_stories(
     plan = plan_messages(parts)
     for index, group in enumerate(plan):
         items = [numbered[i - first_item] for i in group if i >= first_item]
+        last = index == len(plan) - 1
         markup = items_keyboard(
             [(n, story.lead.id or 0) for n, story, _text in items],
-            more if index == len(plan) - 1 else None,
+            more if last else None,
             [(n, story.id, story.outlets - 1) for n, story, _text in items if story.others],
+            footer if last else (),
         )
         await answer(PART_SEPARATOR.join(parts[i] for i in group), markup)

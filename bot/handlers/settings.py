@@ -2,7 +2,8 @@
 
 Only the settings are stored here; changing any of them clears the chat's next digest
 time so that the digest planner computes it again. What people may type for a time or a
-zone is :mod:`bot.handlers.clock`'s.
+zone is :mod:`bot.handlers.clock`'s. Each acts for ``target``: the chat it is used in, or
+the channel that chat runs (:mod:`bot.channels`).
 """
 
 from __future__ import annotations
@@ -20,16 +21,17 @@ from bot.callbacks import SetPaused, SetTimezone
 from bot.config import Settings
 from bot.digest.schedule import next_digest, zone
 from bot.handlers.clock import parse_time, resolve_timezone
-from bot.handlers.common import CHANGES_CHAT, edit, on_command, zone_name
+from bot.handlers.common import CHANGES_CHAT, SHOWS_CHAT, edit, on_command, zone_name
 from bot.i18n import current_locale
 from bot.keyboards import COMMON_TIMEZONES, settings_keyboard
+from bot.models import Chat
 from bot.render import echo, escape
 from bot.storage import Storage
 
 
 def router() -> Router:
     routes = Router(name=__name__)
-    on_command(routes, "settings", show_settings)
+    on_command(routes, "settings", show_settings, flags=SHOWS_CHAT)
     on_command(routes, "time", set_time, flags=CHANGES_CHAT)
     on_command(routes, "timezone", set_timezone, flags=CHANGES_CHAT)
     on_command(routes, "pause", pause, flags=CHANGES_CHAT)
@@ -82,17 +84,21 @@ async def settings_view(
     return text, settings_keyboard(zones, tz.key, paused=chat.paused)
 
 
-async def _show(message: Message, store: Storage, settings: Settings, prefix: str = "") -> None:
-    text, markup = await settings_view(store, message.chat.id, settings)
+async def _show(
+    message: Message, store: Storage, settings: Settings, target: Chat, prefix: str = ""
+) -> None:
+    text, markup = await settings_view(store, target.id, settings)
     await message.answer(f"{prefix}\n\n{text}" if prefix else text, reply_markup=markup)
 
 
-async def show_settings(message: Message, store: Storage, settings: Settings) -> None:
-    await _show(message, store, settings)
+async def show_settings(
+    message: Message, store: Storage, settings: Settings, target: Chat
+) -> None:
+    await _show(message, store, settings, target)
 
 
 async def set_time(
-    message: Message, command: CommandObject, store: Storage, settings: Settings
+    message: Message, command: CommandObject, store: Storage, settings: Settings, target: Chat
 ) -> None:
     if not command.args:
         await message.answer(_("settings.time_usage"))
@@ -101,62 +107,70 @@ async def set_time(
     if value is None:
         await message.answer(_("settings.bad_time").format(value=echo(command.args)))
         return
-    await store.chats.set_digest_time(message.chat.id, value)
-    await _show(
-        message, store, settings, _("settings.time_set").format(time=value.strftime("%H:%M"))
-    )
+    await store.chats.set_digest_time(target.id, value)
+    done = _("settings.time_set").format(time=value.strftime("%H:%M"))
+    await _show(message, store, settings, target, done)
 
 
 async def set_timezone(
-    message: Message, command: CommandObject, store: Storage, settings: Settings
+    message: Message, command: CommandObject, store: Storage, settings: Settings, target: Chat
 ) -> None:
     if not command.args:
-        await _show(message, store, settings, _("settings.timezone_usage"))
+        await _show(message, store, settings, target, _("settings.timezone_usage"))
         return
     name = resolve_timezone(command.args)
     if name is None:
         await message.answer(_("settings.bad_timezone").format(value=echo(command.args)))
         return
-    await store.chats.set_timezone(message.chat.id, name)
+    await store.chats.set_timezone(target.id, name)
     label = escape(zone_name(name))
-    await _show(message, store, settings, _("settings.timezone_set").format(zone=label))
+    await _show(message, store, settings, target, _("settings.timezone_set").format(zone=label))
 
 
-async def pause(message: Message, store: Storage, settings: Settings) -> None:
-    await store.chats.set_paused(message.chat.id, True)
-    await _show(message, store, settings, _("settings.paused_now"))
+async def pause(message: Message, store: Storage, settings: Settings, target: Chat) -> None:
+    await store.chats.set_paused(target.id, True)
+    await _show(message, store, settings, target, _("settings.paused_now"))
 
 
-async def resume(message: Message, store: Storage, settings: Settings) -> None:
-    await store.chats.set_paused(message.chat.id, False)
-    await _show(message, store, settings, _("settings.resumed_now"))
+async def resume(message: Message, store: Storage, settings: Settings, target: Chat) -> None:
+    await store.chats.set_paused(target.id, False)
+    await _show(message, store, settings, target, _("settings.resumed_now"))
 
 
-async def _redraw(query: CallbackQuery, store: Storage, settings: Settings, toast: str) -> None:
-    assert query.message is not None
+async def _redraw(
+    query: CallbackQuery, store: Storage, settings: Settings, target: Chat, toast: str
+) -> None:
     await query.answer(toast)
-    text, markup = await settings_view(store, query.message.chat.id, settings)
+    text, markup = await settings_view(store, target.id, settings)
     await edit(query, text, markup)
 
 
 async def timezone_button(
-    query: CallbackQuery, callback_data: SetTimezone, store: Storage, settings: Settings
+    query: CallbackQuery,
+    callback_data: SetTimezone,
+    store: Storage,
+    settings: Settings,
+    target: Chat,
 ) -> None:
     name = resolve_timezone(callback_data.zone)
     if name is None or query.message is None:
         await query.answer(_("button.expired"), show_alert=True)
         return
-    await store.chats.set_timezone(query.message.chat.id, name)
+    await store.chats.set_timezone(target.id, name)
     toast = _("settings.timezone_set_toast").format(zone=zone_name(name))
-    await _redraw(query, store, settings, toast)
+    await _redraw(query, store, settings, target, toast)
 
 
 async def pause_button(
-    query: CallbackQuery, callback_data: SetPaused, store: Storage, settings: Settings
+    query: CallbackQuery,
+    callback_data: SetPaused,
+    store: Storage,
+    settings: Settings,
+    target: Chat,
 ) -> None:
     if query.message is None:
         await query.answer()
         return
-    await store.chats.set_paused(query.message.chat.id, callback_data.paused)
+    await store.chats.set_paused(target.id, callback_data.paused)
     toast = _("settings.paused_toast") if callback_data.paused else _("settings.resumed_toast")
-    await _redraw(query, store, settings, toast)
+    await _redraw(query, store, settings, target, toast)

@@ -1,4 +1,7 @@
-"""``/start`` (welcome and the tag picker) and ``/help``.
+"""``/start`` (welcome and the tag picker, or what a deep link offers) and ``/help``.
+
+A payload that names no tag (a tag since gone, a link typed by hand) gets the ordinary
+welcome and one line saying so; the links themselves are :mod:`bot.handlers.links`'.
 
 ``/help``'s examples are built from what is stored: the most active tags at the time, and
 search words that find something, so every example works when it is tried.
@@ -7,11 +10,13 @@ search words that find something, so every example works when it is tried.
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.filters import CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.handlers.common import START_TAGS, on_command, tag_picker
+from bot.handlers.links import linked_tag, offer_tag
 from bot.i18n import locale_for
 from bot.models import Tag
 from bot.render import escape
@@ -28,14 +33,21 @@ def router() -> Router:
     return routes
 
 
-async def start(message: Message, store: Storage) -> None:
+async def start(message: Message, command: CommandObject, store: Storage) -> None:
     if message.from_user is not None and message.chat.type != "private":
         # A group speaks the language of whoever started it; private chats follow the user.
         await store.chats.set_language(
             message.chat.id, locale_for(message.from_user.language_code)
         )
+    payload = (command.args or "").strip()
+    linked = await linked_tag(store, payload) if payload else None
+    if linked is not None:
+        await offer_tag(message, store, *linked)
+        return
     picker = await tag_picker(store, message.chat.id, page_size=START_TAGS)
     text = _("start.welcome")
+    if payload:
+        text += "\n\n" + _("start.link_unknown")
     if picker is not None:
         text += "\n\n" + _("start.pick_tags")
     await message.answer(text, reply_markup=picker)

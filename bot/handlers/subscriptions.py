@@ -2,6 +2,8 @@
 
 The rules (how a list is read, the cap, known and unknown tags) are
 :mod:`bot.subscriptions`'; this module turns their results into replies and keyboards.
+Each acts for ``target``: the chat it is used in, or the channel that chat runs
+(:mod:`bot.channels`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from aiogram.enums import ChatType
 from aiogram.filters import CommandObject
 from aiogram.types import (
     CallbackQuery,
-    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -33,7 +34,7 @@ from bot.handlers.common import (
     tag_refs,
 )
 from bot.keyboards import subscriptions_keyboard, suggestions_keyboard, tag_label
-from bot.models import Tag
+from bot.models import Chat, Tag
 from bot.render import echo, shorten
 from bot.storage import Storage
 from bot.text.tags import telegram_hashtag
@@ -56,8 +57,10 @@ def _too_many() -> str:
     return _("subscribe.too_many").format(max=rules.MAX_SUBSCRIPTIONS)
 
 
-async def subscribe(message: Message, command: CommandObject, store: Storage) -> None:
-    chat_id = message.chat.id
+async def subscribe(
+    message: Message, command: CommandObject, store: Storage, target: Chat
+) -> None:
+    chat_id = target.id
     typed = command.args or ""
     if not typed.strip():
         picker = await tag_picker(store, chat_id)
@@ -106,12 +109,14 @@ async def subscribe(message: Message, command: CommandObject, store: Storage) ->
     await message.answer("\n\n".join(lines), reply_markup=markup)
 
 
-async def unsubscribe(message: Message, command: CommandObject, store: Storage) -> None:
+async def unsubscribe(
+    message: Message, command: CommandObject, store: Storage, target: Chat
+) -> None:
     typed = command.args or ""
     if not typed.strip():
-        await subscriptions(message, store)  # the flag let only those who may change in
+        await subscriptions(message, store, target)  # the flag let only those who may change in
         return
-    done = await rules.unsubscribe(store, message.chat.id, typed)
+    done = await rules.unsubscribe(store, target.id, typed)
     lines = []
     if done.removed:
         lines.append(_("unsubscribe.removed").format(tags=hashtag_list(done.removed)))
@@ -139,17 +144,21 @@ async def _subscriptions_view(
     return text, subscriptions_keyboard(tags, refs)
 
 
-async def subscriptions(message: Message, store: Storage, chat_admin: bool = True) -> None:
-    text, markup = await _subscriptions_view(store, message.chat, may_change=chat_admin)
+async def subscriptions(
+    message: Message, store: Storage, target: Chat, chat_admin: bool = True
+) -> None:
+    text, markup = await _subscriptions_view(store, target, may_change=chat_admin)
     await message.answer(text, reply_markup=markup)
 
 
-async def toggle_tag(query: CallbackQuery, callback_data: ToggleTag, store: Storage) -> None:
+async def toggle_tag(
+    query: CallbackQuery, callback_data: ToggleTag, store: Storage, target: Chat
+) -> None:
     tag = await tag_from_ref(store, callback_data.ref)
     if tag is None or query.message is None:
         await query.answer(_("button.expired"), show_alert=True)
         return
-    chat_id = query.message.chat.id
+    chat_id = target.id
     try:
         now_subscribed = await rules.toggle(store, chat_id, tag)
     except rules.TooManySubscriptions:
@@ -160,20 +169,22 @@ async def toggle_tag(query: CallbackQuery, callback_data: ToggleTag, store: Stor
     if callback_data.view is View.TAGS:
         await edit(query, None, await tag_picker(store, chat_id, offset=callback_data.offset))
     elif callback_data.view is View.SUBSCRIPTIONS:
-        text, markup = await _subscriptions_view(store, query.message.chat, may_change=True)
+        text, markup = await _subscriptions_view(store, target, may_change=True)
         await edit(query, text, markup)
     else:
         label = tag_label(tag, subscribed=now_subscribed, count=False)
         await edit(query, None, _relabel(query, label, callback_data.pack()))
 
 
-async def confirm_tag(query: CallbackQuery, callback_data: ConfirmTag, store: Storage) -> None:
+async def confirm_tag(
+    query: CallbackQuery, callback_data: ConfirmTag, store: Storage, target: Chat
+) -> None:
     tag = await tag_from_ref(store, callback_data.ref)
     if tag is None or query.message is None:
         await query.answer(_("button.expired"), show_alert=True)
         return
     try:
-        await rules.follow(store, query.message.chat.id, tag)
+        await rules.follow(store, target.id, tag)
     except rules.TooManySubscriptions:
         await query.answer(_too_many(), show_alert=True)
         return

@@ -299,6 +299,15 @@ class ArticleRepo:
                 found.setdefault(close, popular[close])
         return list(found.values())[:limit]
 
+    async def tag_ids(self, tags: Iterable[str]) -> dict[str, int]:
+        """Tag ids by key: a deep link names a tag by its id, short and stable."""
+        return await self._tag_ids(tags)
+
+    async def tag_by_id(self, tag_id: int) -> Tag | None:
+        """The tag with this id while articles carry it (a link may outlive its tag)."""
+        row = await self.db.fetchrow(f"{_TAG_COLUMNS} AND id = $1", tag_id)
+        return Tag(row[0], row[1], row[2]) if row is not None else None
+
     # -- plumbing ------------------------------------------------------------------------
 
     async def _tag_ids(self, tags: Iterable[str]) -> dict[str, int]:

@@ -37,6 +37,7 @@ TABLES: tuple[Table, ...] = (
     Table("article_tags", ("tag_id", "published", "article_id")),
     Table("chats"),
     Table("subscriptions", ("chat_id", "tag_key")),
+    Table("channel_admins", ("user_id", "channel_id")),
     Table("button_refs"),
     Table("meta", ("key",), "key <> 'search_scheme'"),  # which stemming built *this* index
     Table("digest_runs"),

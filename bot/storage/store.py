@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 
 from bot.storage.articles import ArticleRepo
+from bot.storage.channels import ChannelRepo
 from bot.storage.chats import ChatRepo
 from bot.storage.digests import DigestRepo
 from bot.storage.feeds import FeedRepo
@@ -35,6 +36,7 @@ class Repositories:
         self.outbox = OutboxRepo(db, lease, listeners)
         self.received = ReceivedRepo(db)
         self.stories = StoryRepo(db)
+        self.channels = ChannelRepo(db)
 
 
 class Storage(Repositories):

@@ -13,7 +13,7 @@ import asyncio
 import itertools
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    uploads: dict[str, bytes] = field(default_factory=dict)  # files sent, by field name
 
     @property
     def text(self) -> str:
@@ -95,6 +96,9 @@ class RecordingSession(BaseSession):
         self.calls: list[Call] = []
         self.message_ids = itertools.count(500)
         self.members: dict[tuple[int, int], str] = {}  # (chat, user) -> status
+        # (chat, user) -> rights of an administrator that differ from none, as in a channel:
+        # {"can_post_messages": True}
+        self.rights: dict[tuple[int, int], dict[str, bool]] = {}
         self.errors: dict[tuple[str, int | None], list[dict[str, Any] | None]] = {}
         self.files: dict[str, bytes] = {}
         # While set and not yet released, sendMessage requests wait (recorded, unanswered).
@@ -120,7 +124,8 @@ class RecordingSession(BaseSession):
             for key, value in method.model_dump(warnings=False).items()
         }
         params = {key: value for key, value in params.items() if value}
-        call = Call(method.__api_method__, params)
+        uploads = {key: getattr(upload, "data", b"") for key, upload in files.items()}
+        call = Call(method.__api_method__, params, uploads)
         self.calls.append(call)
         if self.release is not None and call.method == "sendMessage":
             await self.release.wait()
@@ -149,15 +154,22 @@ class RecordingSession(BaseSession):
             check_message(call)
         if method == "answerCallbackQuery":
             assert len(call.params.get("text", "")) <= 200, call.params  # Telegram's limit
-        if method == "sendMessage":
+        if method in ("sendMessage", "sendDocument"):
             chat_id = int(p["chat_id"])
+            content: dict[str, Any] = {"text": p.get("text", "")}
+            if method == "sendDocument":
+                content = {"document": {"file_id": "sent", "file_unique_id": "sent"}}
             return {
                 "message_id": next(self.message_ids),
                 "date": 1_700_000_000,
                 "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                 "from": {"id": BOT_ID, "is_bot": True, "first_name": "Svodka"},
-                "text": p.get("text", ""),
-                **({"reply_markup": call.markup} if call.markup else {}),
+                **content,
+                **(
+                    {"reply_markup": call.markup}
+                    if "inline_keyboard" in (call.markup or {})
+                    else {}
+                ),
             }
         if method == "getMe":
             return {
@@ -187,6 +199,7 @@ class RecordingSession(BaseSession):
                         False,
                     )
                 )  # fmt: skip
+                member.update(self.rights.get((int(p["chat_id"]), int(p["user_id"])), {}))
             return member
         if method == "getFile":
             return {"file_id": p["file_id"], "file_unique_id": "u", "file_path": p["file_id"]}
@@ -296,6 +309,26 @@ class Tg:
         }
         return await self.feed({"callback_query": query})
 
+    async def inline(
+        self, query: str, *, offset: str = "", user_id: int = USER_ID, language: str = "ru"
+    ) -> list[Call]:
+        """A user typing ``@bot query`` in some chat (Telegram sends it as it is typed)."""
+        inline_query = {
+            "id": str(next(self.update_ids)),
+            "from": self.user(user_id, language),
+            "query": query,
+            "offset": offset,
+            "chat_type": "sender",
+        }
+        return await self.feed({"inline_query": inline_query})
+
+    async def share_chat(
+        self, chat_id: int, *, request_id: int = 1, user_id: int = USER_ID, title: str = "Канал"
+    ) -> list[Call]:
+        """A user picks a chat with a ``request_chat`` button of the bot's keyboard."""
+        shared = {"request_id": request_id, "chat_id": chat_id, "title": title}
+        return await self.feed({"message": self.message("", user_id=user_id, chat_shared=shared)})
+
 
 def sent(calls: list[Call], method: str = "sendMessage") -> list[Call]:
     return [c for c in calls if c.method == method]
@@ -336,6 +369,17 @@ async def tg(settings: Settings, store: Storage, session: RecordingSession) -> A
     bot = create_bot(settings, session=session)
     dispatcher = create_dispatcher(settings=settings, storage=store)
     yield Tg(dispatcher, bot, session)
+    await bot.session.close()
+
+
+@pytest.fixture
+async def throttled(
+    settings: Settings, store: Storage, session: RecordingSession
+) -> AsyncIterator[Tg]:
+    """The bot with a slow throttle: a burst of five commands, then one every 30 s."""
+    slow = settings.model_copy(update={"throttle_seconds": 30})
+    bot = create_bot(slow, session=session)
+    yield Tg(create_dispatcher(settings=slow, storage=store), bot, session)
     await bot.session.close()
 
 

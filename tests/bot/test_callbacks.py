@@ -10,13 +10,18 @@ from aiogram.filters.callback_data import CallbackData
 from bot.callbacks import (
     MAX_COUNT,
     MAX_ID,
+    ChannelAction,
+    ChannelPanel,
     ConfirmTag,
     DigestPage,
+    ExportFeeds,
+    FollowLink,
     LatestForTag,
     MorePage,
     ReadArticle,
     SetPaused,
     SetTimezone,
+    TagLink,
     TagsPage,
     ToggleTag,
     View,
@@ -39,6 +44,10 @@ LARGEST: list[CallbackData] = [
     DigestPage(after=BIG, upto=BIG, offset=MAX_COUNT),
     *[SetTimezone(zone=zone) for zone in COMMON_TIMEZONES],
     SetTimezone(zone="America/Argentina/ComodRivadavia"),  # the longest IANA name
+    FollowLink(tag=BIG),
+    TagLink(tag=BIG),
+    ChannelPanel(channel=-BIG, action=ChannelAction.REMOVE_CONFIRMED),
+    ExportFeeds(),
 ]
 
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import create_bot, create_dispatcher
-from bot.config import Settings
 from bot.models import Tag
 from bot.storage import Storage
-from tests.bot.conftest import USER_ID, RecordingSession, Tg, article, only, sent
+from tests.bot.conftest import USER_ID, Tg, article, only, sent
 
 BLOCKED = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
 
@@ -127,16 +124,6 @@ async def test_a_chat_that_became_a_supergroup_is_migrated_on_send(tg: Tg, store
     tg.session.fail("sendMessage", old, moved)
     await tg.send("/help", chat_id=old, chat_type="group", sender_chat=sender)
     assert await store.chats.subscribed_keys(new) == {"выборы"}
-
-
-@pytest.fixture
-async def throttled(
-    settings: Settings, store: Storage, session: RecordingSession
-) -> AsyncIterator[Tg]:
-    slow = settings.model_copy(update={"throttle_seconds": 30})
-    bot = create_bot(slow, session=session)
-    yield Tg(create_dispatcher(settings=slow, storage=store), bot, session)
-    await bot.session.close()
 
 
 async def test_every_command_is_throttled_after_a_small_burst_with_one_warning(

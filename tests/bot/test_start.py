@@ -6,7 +6,6 @@ import html
 import re
 
 import pytest
-from aiogram.methods import SetMyCommands
 
 from bot.i18n import translator
 from bot.storage import Storage
@@ -111,20 +110,6 @@ async def test_help_for_a_bot_admin_lists_admin_commands(tg: Tg) -> None:
 async def test_english_users_get_english(tg: Tg) -> None:
     text = only(await tg.send("/help", language="en-GB")).text
     assert "<b>Commands</b>" in text
-
-
-async def test_menu_is_registered_in_russian_and_english_at_startup(tg: Tg) -> None:
-    await tg.dp.emit_startup(bot=tg.bot)
-    menus = {
-        c.params.get("language_code"): {d["command"]: d["description"] for d in c.json("commands")}
-        for c in tg.session.calls
-        if c.method == SetMyCommands.__api_method__
-    }
-    assert set(menus) == {None, "ru", "en"}
-    assert menus[None] == menus["ru"]
-    assert menus["ru"]["latest"] == "свежие новости: /latest [тег] [N]"
-    assert menus["en"]["latest"] == "latest news: /latest [tag] [N]"
-    assert set(menus["en"]) >= {"start", "help", "latest", "search", "tags", "settings"}
 
 
 @pytest.mark.parametrize("typed", ["/Latest", "/LATEST", "/lAtEsT 3", f"/Latest@{BOT_USERNAME}"])

@@ -38,8 +38,12 @@ Setting up (Python API):
   ``add_user(id, first_name=None, *, username, language_code="ru", last_name) -> User``
   (also creates the private chat, id = user id); ``add_users(count, *, first_id=1_000_001)``;
   ``add_chat(id, type="group"|"supergroup"|"channel", *, title, username, members={user_id:
-  status}, bot_status="member") -> Chat``; ``set_member(chat_id, user_id, status)`` with status
-  creator / administrator / member / restricted / left / kicked; ``user(id)``, ``chat(id)``.
+  status}, bot_status="member", bot_rights=None) -> Chat``; ``set_member(chat_id, user_id,
+  status, *, rights=None)`` with status creator / administrator / member / restricted / left /
+  kicked. An administrator has every right (in a channel also ``can_post_messages`` and
+  ``can_edit_messages``, which getChatMember reports only there) but those ``rights`` (or
+  ``bot_rights``) set otherwise, e.g. ``{"can_post_messages": False}``; ``user(id)``,
+  ``chat(id)``.
   ``auto_register=True`` makes any unknown positive chat id a new user (broadcast benchmarks).
 
 Acting as Telegram and its users:
@@ -59,6 +63,16 @@ Acting as Telegram and its users:
   Request: group chat was upgraded to a supergroup chat`` with ``migrate_to_chat_id``; the
   supergroup (default id ``-10**12 - |group_id|``) keeps title, members and bot status;
   ``notify`` queues both service messages (``migrate_to_chat_id`` / ``migrate_from_chat_id``).
+  ``send_inline_query(user, query, *, offset="", chat_type="sender") -> inline_query_id``
+  (the query cut to 256 characters, as Telegram does; ``ValueError`` unless ``inline_mode``);
+  ``choose_inline_result(user, chat, inline_query_id, result_id) -> StoredMessage``: the
+  result's message posted in ``chat`` from the user ``via_bot`` (text parsed as at answer
+  time; the bot is not told). ``share_chat(user, message, chat, *, text=None, check=True) ->
+  StoredMessage``: the user taps the ``request_chat`` button of the bot's reply keyboard and
+  picks ``chat``; the bot gets a message with ``chat_shared`` (``title``/``username`` if asked).
+  With ``check`` a chat the picker would not offer — the wrong kind, or the user or the bot
+  without the administrator rights the button asks — is ``ValueError``; ``check=False`` plays
+  a lying client or rights changed since.
 
 Failures on demand (consumed in order, the chat's own before the global ones):
   ``inject_error(chat_id=None, *, error_code, description, count=1, retry_after=None,
@@ -100,7 +114,10 @@ Reading and waiting:
   ``updates_queued``, ``updates_filtered``. ``await wait_for_messages(chat_id, count=1, *,
   after_id=0, timeout=5.0)`` returns every bot message above ``after_id`` (deleted ones too)
   once there are ``count``; ``wait_for_callback_answer(query_id, timeout=5.0)``;
-  ``wait_for_polling(timeout=10.0)``; ``wait_for_call(method, *, since=0.0, where=None,
+  ``wait_for_polling(timeout=10.0)``; ``wait_for_inline_answer(inline_query_id, timeout=5.0)
+  -> InlineQueryRecord`` (``answer``: cache_time, is_personal, next_offset, button;
+  ``results``: as checked, a text content's parse in ``["parsed"]``);
+  ``wait_for_call(method, *, since=0.0, where=None,
   timeout=5.0) -> CallRecord``; ``wait_for(predicate, timeout=5.0, what="…")``. A wait that
   runs out raises ``TimeoutError`` naming what was missing and the last calls the bot made.
   ``reset(*, everything=False)`` forgets traffic (messages, pending updates, calls, counters,
@@ -120,11 +137,16 @@ the query string and/or a JSON object body and answers ``{"ok": true, "result": 
   health                                  → {token, bot}
   users       {id, first_name?, username?, language_code?, last_name?}
               | {users: [...]} | {count, first_id?}
-  chats       {id, type?, title?, username?, members?: {"<user_id>": status}, bot_status?}
-  members     {chat_id, user_id, status}
+  chats       {id, type?, title?, username?, members?: {"<user_id>": status}, bot_status?,
+              bot_rights?}
+  members     {chat_id, user_id, status, rights?}
   send_text   {user_id, chat_id?, text, reply_to_message_id?} → the message + update_id
               | {messages: [{user_id, chat_id?, text}, …]}    → [update_id, …]
   press_button {user_id, chat_id, message_id, callback_data? | text?} → {callback_query_id}
+  inline_query {user_id, query, offset?}    → {inline_query_id}
+  inline_answer {id, wait?, timeout?}       → {answer, results}
+  choose_inline_result {user_id, chat_id, inline_query_id, result_id} → the message
+  share_chat  {user_id, message_id, shared_chat_id, text?, check?} → the message + update_id
   updates     {an update body without update_id}              → {update_id}
   block       {chat_id, reason?, notify?}      unblock {chat_id, notify?}
   migrate     {chat_id, to_chat_id?, notify?}  → {migrate_to_chat_id}
@@ -134,8 +156,8 @@ the query string and/or a JSON object body and answers ``{"ok": true, "result": 
   inject_disconnect {chat_id?, count?, deliver?, methods?}     clear_injections
   limits      {overall?, per_chat?, per_group?: {count, period} | {rate, burst} | null,
               tolerance?, penalty?} → the limits now in force
-  settings    {auto_register?, privacy_mode?, strict_html?, latency?, callback_timeout?,
-              length_unit?} → the settings now in force
+  settings    {auto_register?, privacy_mode?, strict_html?, inline_mode?, latency?,
+              callback_timeout?, length_unit?} → the settings now in force
   messages    {chat_id, include_deleted?, all?} → messages: the Bot API fields plus chat_id,
               from_bot, raw_text, parse_mode, html, deleted, edits, sent_at, dropped_links,
               options
@@ -151,7 +173,7 @@ poller ends the first with 409 as Telegram does; 409 while a webhook is set), se
 deleteWebhook (``drop_pending_updates``) / getWebhookInfo (updates are POSTed to the webhook
 one at a time with ``X-Telegram-Bot-Api-Secret-Token``, retried with backoff; a method in the
 webhook's answer is executed; plain ``http://`` is allowed here), logOut, close,
-sendMessage, sendDocument, getFile, editMessageText, editMessageCaption,
+sendMessage, sendDocument, getFile, editMessageText, editMessageCaption, answerInlineQuery,
 editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery, getChat,
 getChatMember, getChatAdministrators, getChatMemberCount, leaveChat, set/get/deleteMyCommands
 (per scope and language_code, no fallback), set/getMyDescription, set/getMyShortDescription,
@@ -176,7 +198,17 @@ Inline keyboards: ``BUTTON_DATA_INVALID`` for callback_data outside 1..64 bytes 
 ``message can't be edited``, ``message is not modified: …``; ``message to delete not
 found``; ``message to be replied not found``; ``query is too old and response timeout
 expired or query ID is invalid`` for an unknown, answered or older-than-``callback_timeout``
-callback query; ``BOT_COMMAND_INVALID``; ``need administrator rights in the channel chat``.
+callback query; ``BOT_COMMAND_INVALID``; ``need administrator rights in the channel chat``, and
+``not enough rights to send text messages to the chat`` for a channel administrator without
+``can_post_messages``. A reply keyboard's ``request_chat`` needs an integer ``request_id`` and a
+boolean ``chat_is_channel``; ``input_field_placeholder`` is at most 64 characters.
+answerInlineQuery (once per query, within ``callback_timeout``): at most 50 results
+(``RESULTS_TOO_MUCH``), ids of 1–64 bytes (``RESULT_ID_INVALID``) and unique
+(``RESULT_ID_DUPLICATE``), an article with a title and ``input_message_content``, whose text is
+parsed as sendMessage's (``MESSAGE_EMPTY``, ``MESSAGE_TOO_LONG``, ``can't parse entities``),
+``next_offset`` at most 64 bytes (``NEXT_OFFSET_INVALID``), a button's ``start_parameter`` of
+``A-Za-z0-9_-`` (``START_PARAM_INVALID``). getMe says ``supports_inline_queries`` as the
+``inline_mode`` setting (default on).
 
 Where it is stricter than Telegram, on purpose: with ``strict_html`` (default) a bare ``&``
 or an unknown named reference such as ``&nbsp;`` is refused (``Character "&" at byte offset
@@ -184,11 +216,11 @@ or an unknown named reference such as ``&nbsp;`` is refused (``Character "&" at 
 more than one action field is refused (Telegram uses the first).
 
 Not emulated: MarkdownV2/Markdown are accepted but not parsed (the raw text is the visible
-text); media other than documents, inline mode, payments, forum topics, business messages,
-reactions; bare-domain URL detection; the 100-entities cap; limits on edits; concurrent
-webhook connections; inline_message_id edits (400 ``MESSAGE_ID_INVALID``). Length is
-counted in code points, as Telegram does (4096 emoji pass); ``length_unit="utf16"`` counts
-UTF-16 units instead.
+text); media other than documents, ``chosen_inline_result`` feedback and inline edits,
+payments, forum topics, business messages, reactions; bare-domain URL detection; the
+100-entities cap; limits on edits; concurrent webhook connections; inline_message_id edits
+(400 ``MESSAGE_ID_INVALID``). Length is counted in code points, as Telegram does (4096 emoji
+pass); ``length_unit="utf16"`` counts UTF-16 units instead.
 """
 
 from tests.botapi.core import DEFAULT_TOKEN

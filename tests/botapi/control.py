@@ -17,7 +17,7 @@ from aiohttp import web
 from tests.botapi.models import Chat, User
 
 if TYPE_CHECKING:
-    from tests.botapi.driver import Driver
+    from tests.botapi.actions import Actions as Driver
 
 Args = dict[str, Any]
 Endpoint = Callable[["Driver", Args], Awaitable[Any]]
@@ -65,6 +65,7 @@ def chat_json(chat: Chat) -> dict[str, Any]:
         **chat.to_api(),
         "members": {str(k): v for k, v in chat.members.items()},
         "bot_status": chat.bot_status,
+        "rights": {str(k): v for k, v in chat.rights.items()},
         "forbidden": chat.forbidden,
         "migrated_to": chat.migrated_to,
     }
@@ -97,14 +98,17 @@ async def chats(tg: Driver, args: Args) -> Any:
     chat = tg.add_chat(
         _int(args, "id"), args.get("type", "group"), title=args.get("title"),
         username=args.get("username"), members=members,
-        bot_status=args.get("bot_status", "member"),
+        bot_status=args.get("bot_status", "member"), bot_rights=args.get("bot_rights"),
     )  # fmt: skip
     return chat_json(chat)
 
 
 @endpoint("members")
 async def members(tg: Driver, args: Args) -> Any:
-    tg.set_member(_int(args, "chat_id"), _int(args, "user_id"), args.get("status", "member"))
+    tg.set_member(
+        _int(args, "chat_id"), _int(args, "user_id"), args.get("status", "member"),
+        rights=args.get("rights"),
+    )  # fmt: skip
     return chat_json(tg.chat(_int(args, "chat_id")))
 
 
@@ -126,6 +130,50 @@ async def press_button(tg: Driver, args: Args) -> Any:
         _int(args, "user_id"), message, args.get("callback_data"), text=args.get("text")
     )
     return {"callback_query_id": query_id}
+
+
+@endpoint("inline_query")
+async def inline_query(tg: Driver, args: Args) -> Any:
+    query_id = tg.send_inline_query(
+        _int(args, "user_id"), str(args.get("query", "")), offset=str(args.get("offset", ""))
+    )
+    return {"inline_query_id": query_id}
+
+
+@endpoint("inline_answer")
+async def inline_answer(tg: Driver, args: Args) -> Any:
+    record = tg.inline_queries[str(args["id"])]
+    if _bool(args, "wait"):
+        record = await tg.wait_for_inline_answer(record.id, float(args.get("timeout", 5)))
+    results = [
+        {
+            **{k: v for k, v in result.items() if k != "input_message_content"},
+            "input_message_content": {
+                k: v for k, v in result.get("input_message_content", {}).items() if k != "parsed"
+            },
+        }
+        for result in record.results
+    ]
+    return {"answer": record.answer, "results": results}
+
+
+@endpoint("choose_inline_result")
+async def choose_inline_result(tg: Driver, args: Args) -> Any:
+    message = tg.choose_inline_result(
+        _int(args, "user_id"), _int(args, "chat_id"), str(args["inline_query_id"]),
+        str(args["result_id"]),
+    )  # fmt: skip
+    return message.to_control(tg.bot)
+
+
+@endpoint("share_chat")
+async def share_chat(tg: Driver, args: Args) -> Any:
+    message = tg.message(_int(args, "user_id"), _int(args, "message_id"))
+    picked = tg.share_chat(
+        _int(args, "user_id"), message, _int(args, "shared_chat_id"), text=args.get("text"),
+        check=_bool(args, "check", True),
+    )  # fmt: skip
+    return {**picked.to_control(tg.bot), "update_id": picked.update_id}
 
 
 @endpoint("updates")
@@ -196,7 +244,7 @@ async def limits(tg: Driver, args: Args) -> Any:
 
 @endpoint("settings")
 async def settings(tg: Driver, args: Args) -> Any:
-    for name in ("auto_register", "privacy_mode", "strict_html"):
+    for name in ("auto_register", "privacy_mode", "strict_html", "inline_mode"):
         if name in args:
             setattr(tg, name, _bool(args, name))
     for name in ("latency", "callback_timeout"):
@@ -204,7 +252,10 @@ async def settings(tg: Driver, args: Args) -> Any:
             setattr(tg, name, float(args[name]))
     if args.get("length_unit") in ("codepoints", "utf16"):
         tg.length_unit = args["length_unit"]
-    names = ("auto_register", "privacy_mode", "strict_html", "latency", "callback_timeout")
+    names = (
+        "auto_register", "privacy_mode", "strict_html", "inline_mode", "latency",
+        "callback_timeout",
+    )  # fmt: skip
     return {name: getattr(tg, name) for name in (*names, "length_unit")}
 
 

@@ -12,7 +12,14 @@ from typing import Any, Literal, TypeVar
 
 from tests.botapi.errors import NOT_FOUND, APIError, bad_request, forbidden, migrated
 from tests.botapi.limits import Injection, Limiter, RateLimits
-from tests.botapi.models import CallbackQueryRecord, CallRecord, Chat, StoredFile, User
+from tests.botapi.models import (
+    CallbackQueryRecord,
+    CallRecord,
+    Chat,
+    InlineQueryRecord,
+    StoredFile,
+    User,
+)
 from tests.botapi.params import Params
 from tests.botapi.updates import UpdateQueue
 
@@ -81,6 +88,8 @@ class Telegram:
         self.counters: Counter[str] = Counter()
         self.log: deque[CallRecord] = deque(maxlen=max_log)
         self.callbacks: dict[str, CallbackQueryRecord] = {}
+        self.inline_mode = True  # /setinline was done: the bot gets inline queries
+        self.inline_queries: dict[str, InlineQueryRecord] = {}
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, int | None, int | None, str], list[dict[str, str]]] = {}
         self.bot_texts: dict[tuple[str, str], str] = {}
@@ -199,6 +208,11 @@ class Telegram:
             raise APIError(403, chat.forbidden)
         if chat.type == "channel" and chat.bot_status not in ("administrator", "creator"):
             raise bad_request("need administrator rights in the channel chat")
+        if (
+            chat.type == "channel"
+            and chat.rights.get(self.bot.id, {}).get("can_post_messages") is False
+        ):
+            raise bad_request("not enough rights to send text messages to the chat")
         return chat
 
     # -- the send gate --------------------------------------------------------------

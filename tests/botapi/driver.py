@@ -66,24 +66,40 @@ class Driver(Failures):
         username: str | None = None,
         members: Mapping[int, str] | None = None,
         bot_status: str = "member",
+        bot_rights: Mapping[str, bool] | None = None,
     ) -> Chat:
-        """Register a group, supergroup or channel; ``members`` maps user id to status."""
+        """Register a group, supergroup or channel; ``members`` maps user id to status;
+        ``bot_rights`` the bot's rights as an administrator, where not the defaults."""
         if type == "private":
             raise ValueError("private chats come with add_user()")
         chat = Chat(chat_id, type, title=title or f"Chat {chat_id}", username=username)
         chat.bot_status = bot_status
+        if bot_rights:
+            chat.rights[self.bot.id] = dict(bot_rights)
         self.register_chat(chat)
         for user_id, status in (members or {}).items():
             self.set_member(chat_id, user_id, status)
         return chat
 
-    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
-        """Set a member's status: creator, administrator, member, restricted, left, kicked."""
+    def set_member(
+        self,
+        chat_id: int,
+        user_id: int,
+        status: str,
+        *,
+        rights: Mapping[str, bool] | None = None,
+    ) -> None:
+        """Set a member's status: creator, administrator, member, restricted, left, kicked;
+        ``rights``: an administrator's rights that differ from the defaults (every right, and
+        in a channel ``can_post_messages`` and ``can_edit_messages``)."""
         if status not in MEMBER_STATUSES:
             raise ValueError(f"unknown member status {status!r}")
         if user_id not in self.users:
             self.add_user(user_id)
-        self.chat(chat_id).members[user_id] = status
+        chat = self.chat(chat_id)
+        chat.members[user_id] = status
+        if rights is not None:
+            chat.rights[user_id] = dict(rights)
 
     def user(self, user_id: UserRef) -> User:
         if isinstance(user_id, User):

@@ -81,6 +81,30 @@ def _inline_keyboard(rows: Any) -> dict[str, Any]:
     return {"inline_keyboard": [row for row in checked if row]}
 
 
+def _request_chat(request: Any) -> None:
+    """A ``request_chat`` of a keyboard button: Telegram's chat picker."""
+    if not isinstance(request, dict):
+        raise bad_request('can\'t parse keyboard button: Field "request_chat" must be an Object')
+    request_id = request.get("request_id")
+    if not isinstance(request_id, int) or isinstance(request_id, bool):
+        raise bad_request(
+            'can\'t parse KeyboardButtonRequestChat: Field "request_id" must be of type Number'
+        )
+    if not -(2**31) <= request_id < 2**31:
+        raise bad_request("can't parse KeyboardButtonRequestChat: request_id is out of range")
+    if not isinstance(request.get("chat_is_channel"), bool):
+        raise bad_request(
+            "can't parse KeyboardButtonRequestChat: "
+            'Field "chat_is_channel" must be of type Boolean'
+        )
+    for side in ("user_administrator_rights", "bot_administrator_rights"):
+        rights = request.get(side)
+        if rights is not None and not (
+            isinstance(rights, dict) and all(isinstance(v, bool) for v in rights.values())
+        ):
+            raise bad_request(f'can\'t parse ChatAdministratorRights: Field "{side}" is invalid')
+
+
 def _reply_keyboard(markup: dict[str, Any]) -> dict[str, Any]:
     rows = markup["keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
@@ -90,6 +114,11 @@ def _reply_keyboard(markup: dict[str, Any]) -> dict[str, Any]:
             text = button.get("text") if isinstance(button, dict) else button
             if not isinstance(text, str) or not text:
                 raise bad_request('can\'t parse keyboard button: Field "text" must be non-empty')
+            if isinstance(button, dict) and "request_chat" in button:
+                _request_chat(button["request_chat"])
+    placeholder = markup.get("input_field_placeholder")
+    if placeholder is not None and not (isinstance(placeholder, str) and len(placeholder) <= 64):
+        raise bad_request("input field placeholder must be at most 64 characters")
     return markup
 
 
@@ -118,3 +147,10 @@ def buttons(markup: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not markup or "inline_keyboard" not in markup:
         return []
     return [button for row in markup["inline_keyboard"] for button in row]
+
+
+def keyboard_buttons(markup: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every button of a reply keyboard (under the input field), row by row."""
+    if not markup or "keyboard" not in markup:
+        return []
+    return [b if isinstance(b, dict) else {"text": b} for row in markup["keyboard"] for b in row]

@@ -27,8 +27,10 @@ _ADMIN_RIGHTS = (
 )  # fmt: skip
 
 
-def member_json(user: User, status: str) -> dict[str, Any]:
-    """A ChatMember object of the right variant for ``status``."""
+def member_json(user: User, status: str, chat: Chat | None = None) -> dict[str, Any]:
+    """A ChatMember object of the right variant for ``status``; an administrator of ``chat``
+    has its rights there (every right unless ``chat.rights`` says otherwise, and in a channel
+    the channel's own: posting and editing messages)."""
     out: dict[str, Any] = {"status": status, "user": user.to_api()}
     if status == "creator":
         out["is_anonymous"] = False
@@ -36,6 +38,10 @@ def member_json(user: User, status: str) -> dict[str, Any]:
         out.update(can_be_edited=False, is_anonymous=False, can_promote_members=False)
         out.update(dict.fromkeys(_ADMIN_RIGHTS, True))
         out["can_send_welcome_messages"] = True
+        if chat is not None and chat.type == "channel":
+            out.update(can_post_messages=True, can_edit_messages=True)
+        if chat is not None:
+            out.update(chat.rights.get(user.id, {}))
     elif status == "restricted":
         out.update(is_member=True, until_date=0, can_send_messages=False)
         for right in (
@@ -59,7 +65,7 @@ async def get_me(tg: Telegram, p: Params) -> dict[str, Any]:
         **tg.bot.to_api(),
         "can_join_groups": True,
         "can_read_all_group_messages": not tg.privacy_mode,
-        "supports_inline_queries": False,
+        "supports_inline_queries": tg.inline_mode,
         "can_connect_to_business": False,
         "has_main_web_app": False,
     }
@@ -112,12 +118,12 @@ async def get_chat_member(tg: Telegram, p: Params) -> dict[str, Any]:
     chat = tg.find_chat(p.raw.get("chat_id"))
     user_id = _user_id(p)
     if user_id == tg.bot.id:
-        return member_json(tg.bot, "member" if chat.type == "private" else chat.bot_status)
+        return member_json(tg.bot, "member" if chat.type == "private" else chat.bot_status, chat)
     user = tg.users.get(user_id)
     if user is None or (chat.type == "private" and user_id != chat.id):
         raise bad_request("user not found")
     status = "member" if chat.type == "private" else chat.members.get(user_id, "left")
-    return member_json(user, status)
+    return member_json(user, status, chat)
 
 
 @api_method("getChatAdministrators")
@@ -126,12 +132,12 @@ async def get_chat_administrators(tg: Telegram, p: Params) -> list[dict[str, Any
     if chat.type == "private":
         raise bad_request("there are no administrators in the private chat")
     admins = [
-        member_json(tg.users[user_id], status)
+        member_json(tg.users[user_id], status, chat)
         for user_id, status in chat.members.items()
         if status in ("creator", "administrator") and user_id in tg.users
     ]
     if chat.bot_status == "administrator":
-        admins.append(member_json(tg.bot, "administrator"))
+        admins.append(member_json(tg.bot, "administrator", chat))
     return admins
 
 

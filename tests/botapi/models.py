@@ -46,6 +46,8 @@ class Chat:
     user: User | None = None  # the other side of a private chat
     members: dict[int, str] = field(default_factory=dict)  # user id -> MemberStatus
     bot_status: str = "member"
+    # user id (the bot's too) -> an administrator's rights that differ from the defaults
+    rights: dict[int, dict[str, bool]] = field(default_factory=dict)
     forbidden: str | None = None  # the 403 description while the bot cannot write here
     migrated_to: int | None = None
     messages: dict[int, StoredMessage] = field(default_factory=dict)
@@ -183,6 +185,19 @@ class CallbackQueryRecord:
     data: str
     created: float  # time.monotonic()
     answer: dict[str, Any] | None = None  # the answerCallbackQuery parameters, once answered
+
+
+@dataclass(slots=True, eq=False)
+class InlineQueryRecord:
+    """An inline query a user typed, and the bot's answer (its results validated)."""
+
+    id: str
+    user: User
+    query: str
+    offset: str
+    created: float  # time.monotonic()
+    answer: dict[str, Any] | None = None  # answerInlineQuery's parameters, once answered
+    results: list[dict[str, Any]] = field(default_factory=list)  # each with its parsed text
 
 
 @dataclass(slots=True, frozen=True)

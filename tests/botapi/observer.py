@@ -155,6 +155,7 @@ class Observer(Telegram):
         self.limiter.reset()
         self.injections.clear()
         self.callbacks.clear()
+        self.inline_queries.clear()
         if everything:
             self.users.clear()
             self.chats.clear()

@@ -13,9 +13,9 @@ from typing import Any, Literal, Self
 import aiohttp
 from aiohttp import web
 
+from tests.botapi.actions import Actions
 from tests.botapi.control import add_control_routes
 from tests.botapi.core import DEFAULT_TOKEN
-from tests.botapi.driver import Driver
 from tests.botapi.errors import UNAUTHORIZED, bad_request
 from tests.botapi.limits import RateLimits
 from tests.botapi.methods_messages import MAX_UPLOAD
@@ -34,7 +34,7 @@ def json_response(status: int, body: Any) -> web.Response:
     )
 
 
-class BotAPIServer(Driver):
+class BotAPIServer(Actions):
     """A Bot API server on 127.0.0.1 that behaves like Telegram where it matters.
 
     ``async with BotAPIServer() as server:`` starts it on a free port; ``server.url`` is the

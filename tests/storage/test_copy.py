@@ -28,6 +28,7 @@ from tests.digest.conftest import claim
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus" / "dev"
 SUPERGROUP = -1001234567890
+CHANNEL = -1009876543210
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 pytestmark = pytest.mark.skipif(
@@ -55,6 +56,8 @@ async def fill(path: Path) -> None:
         await storage.feeds.add("https://example.kz/rss", now=1_770_000_000, rubric="Политика")
         await _deliver_a_digest(storage)
         await storage.received.mark(42, [1, 2])
+        await storage.chats.upsert(CHANNEL, type="channel", title="Канал")
+        await storage.channels.add(42, CHANNEL)
     finally:
         await storage.close()
 
@@ -229,8 +232,8 @@ async def test_the_copy_reads_one_snapshot_while_the_bot_writes(
         live.close()
         await dst.close()
         await src.close()
-    assert {c.table: c.destination for c in counts}["chats"] == 2
-    assert len(sqlite_rows(source)["chats"]) == 3
+    assert {c.table: c.destination for c in counts}["chats"] == 3
+    assert len(sqlite_rows(source)["chats"]) == 4
 
 
 async def raw(url: str, sql: str) -> list[tuple[Any, ...]]:

@@ -205,6 +205,18 @@ ALTER TABLE outbox ADD COLUMN options TEXT;
 # The outlet that published an article (see bot.storage.sqlite.migrations.V6_OUTLETS).
 V6_OUTLETS = "ALTER TABLE articles ADD COLUMN outlet TEXT;"
 
+# Channels run from a private chat (see bot.storage.sqlite.migrations.V7_CHANNEL_ADMINS).
+V7_CHANNEL_ADMINS = """
+CREATE TABLE channel_admins (
+    user_id      BIGINT  NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+    channel_id   BIGINT  NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+    added_at     BIGINT  NOT NULL,
+    selected_at  BIGINT,
+    PRIMARY KEY (user_id, channel_id)
+);
+CREATE INDEX channel_admins_channel ON channel_admins (channel_id);
+"""
+
 # Released: never edit an entry, add new ones at the end.
 MIGRATIONS: list[str] = [
     V1,
@@ -213,4 +225,5 @@ MIGRATIONS: list[str] = [
     V4_STORIES,
     V5_RECEIVED,
     V6_OUTLETS,
+    V7_CHANNEL_ADMINS,
 ]

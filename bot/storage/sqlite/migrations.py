@@ -225,6 +225,21 @@ V6_OUTLETS = """
 ALTER TABLE articles ADD COLUMN outlet TEXT;
 """
 
+V7_CHANNEL_ADMINS = """
+-- Channels run from a private chat: each channel a user added as one of its administrators
+-- (Telegram's rights are asked again before every change; this only remembers the pair).
+-- selected_at is set on the one channel the user's private chat acts for: its ordinary
+-- commands then change that channel.
+CREATE TABLE channel_admins (
+    user_id      INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+    channel_id   INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+    added_at     INTEGER NOT NULL,
+    selected_at  INTEGER,                    -- Unix seconds; NULL while not acted for
+    PRIMARY KEY (user_id, channel_id)
+) WITHOUT ROWID;
+CREATE INDEX channel_admins_channel ON channel_admins (channel_id);
+"""
+
 # Released: never edit an entry, add new ones at the end.
 MIGRATIONS: list[str] = [
     V1_BASE + V1_DELIVERY + V1_FEEDS,
@@ -233,4 +248,5 @@ MIGRATIONS: list[str] = [
     V4_STORIES,
     V5_RECEIVED,
     V6_OUTLETS,
+    V7_CHANNEL_ADMINS,
 ]
