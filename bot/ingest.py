@@ -30,9 +30,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.models import Article
+from bot.models import AHEAD, Article
 from bot.storage import IngestResult, Storage
 from bot.storage.records import StoryText
 from bot.storage.rows import Prepared
@@ -98,6 +98,8 @@ class Ingester:
         upto = await self.storage.articles.max_id()
         newest = await self.storage.articles.newest_published()
         if newest is not None:
+            # Not behind an article dated ahead of today: the window is today's.
+            newest = min(newest, datetime.now(UTC) + AHEAD)
             texts = await self.storage.articles.story_texts(upto=upto, since=newest - self.window)
             await self._catch_up(index, texts)
             logger.info("stories: %d articles of the last %s read", len(texts), self.window)

@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
+
+LATEST_YEAR = 2199
+"""The last year an article may be dated: storage orders articles by a date it packs into
+fixed bits, and a later date is a typo or an attack."""
+
+AHEAD = timedelta(days=2)
+"""How far past now an article's date still counts as today's: a file is dated by its
+outlet's local day, at most one day ahead of UTC (UTC+14), and clocks drift. An article
+dated later is stored, but lists show it only once its date comes, so that a wrong date
+cannot keep it on top of every list."""
+
+
+def is_ahead(published: datetime, now: datetime | None = None) -> bool:
+    """Whether an article's date lies past :data:`AHEAD` of now (lists hold it back)."""
+    return published > (now or datetime.now(UTC)) + AHEAD
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from bot.config import Settings
 from bot.errors import ArticleFormatError, SourceError
 from bot.ingest import Ingester
-from bot.models import Article
+from bot.models import Article, is_ahead
 from bot.sources.files import article_files, open_regular, read_article_file
 from bot.sources.jsonl import article_to_json, read_jsonl
 from bot.sources.limits import batch_full, too_large
@@ -136,6 +136,7 @@ class Ingest:
         self.print_json = print_json
         self.total = IngestResult()
         self.parsed = self.failed = 0
+        self.ahead = 0  # dated past today: stored, held back by lists until their date
         self.pending: list[Raw | Article] = []
         self.pending_bytes = 0
 
@@ -187,6 +188,7 @@ class Ingest:
                 articles.append(item)
                 hashes.append(None)
         self.parsed += len(articles)
+        self.ahead += sum(is_ahead(article.published) for article in articles)
         if self.ingester is not None and articles:
             result = await self.ingester.store(articles, source_hashes=hashes)
             for field in ("added", "updated", "unchanged", "failed"):
@@ -203,7 +205,10 @@ class Ingest:
         else:
             t = self.total
             done = f"{t.added} new, {t.updated} updated, {t.unchanged} unchanged"
-        return f"svodka ingest: {done}; {self.failed + self.total.failed} failed"
+        ahead = ""
+        if self.ahead:
+            ahead = f"; {self.ahead} dated ahead of today (lists show them from their date)"
+        return f"svodka ingest: {done}; {self.failed + self.total.failed} failed{ahead}"
 
 
 async def run_ingest(args: argparse.Namespace, settings: Settings) -> int:

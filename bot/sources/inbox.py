@@ -38,7 +38,7 @@ from bot.config import Settings
 from bot.errors import ArticleFormatError, StorageError
 from bot.ingest import Ingester
 from bot.metrics import Metrics
-from bot.models import Article
+from bot.models import Article, is_ahead
 from bot.sources.files import open_regular, read_article_file
 from bot.sources.jsonl import read_jsonl
 from bot.sources.limits import DEFAULT_MAX_ARTICLE_BYTES, batch_full
@@ -191,6 +191,7 @@ class InboxWatcher:
         """True: stored and moved to done/; False: moved to failed/; None: left to retry."""
         errors: list[ArticleFormatError] = []
         total = IngestResult()
+        ahead = 0
         batches = self._read(path, errors)
         try:
             while True:
@@ -213,12 +214,19 @@ class InboxWatcher:
                 except StorageError as exc:
                     logger.warning("inbox: %s not stored, will retry: %s", path.name, exc)
                     return None
+                ahead += sum(is_ahead(article.published) for article in batch)
                 total.added += result.added
                 total.updated += result.updated
                 total.unchanged += result.unchanged
                 self.metrics.articles.labels("inbox").inc(result.added)
         finally:
             batches.close()
+        if ahead:
+            logger.warning(
+                "inbox: %s: %d dated ahead of today; lists show them from their date",
+                path.name,
+                ahead,
+            )
         if total.added or total.updated or total.unchanged:
             logger.info(
                 "inbox: %s: %d new, %d updated, %d unchanged",

@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.errors import ArticleFormatError
-from bot.models import Article
-from bot.sources.dates import horizon
+from bot.models import LATEST_YEAR, Article
 from bot.sources.limits import (
     DEFAULT_MAX_ARTICLE_BYTES,
     RECORD_FACTOR,
@@ -46,6 +45,7 @@ from bot.stories import file_outlet
 from bot.text import build_article
 
 _Fail = Callable[[str], ArticleFormatError]
+_LATEST = datetime(LATEST_YEAR, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 FIELDS = (
     "file", "title", "date", "rubric", "tags", "lead", "summary", "url", "body", "author",
@@ -85,17 +85,16 @@ def read_jsonl(
     *,
     summary_chars: int = 300,
     max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
-    now: datetime | None = None,
     folder: Path | None = None,
 ) -> Iterator[Article | ArticleFormatError]:
     """Articles of a JSON Lines file, stream or list of lines, one per non-blank line.
 
     A bad line yields an :class:`ArticleFormatError` naming ``FILE:LINE: reason`` and the
-    reading goes on with the next line. ``max_bytes`` bounds an article's text; ``now``
-    (default: the current time) is what a date may not run far ahead of; ``folder`` (the
-    absolute path the file is in) names the outlet of records that have no ``source``.
+    reading goes on with the next line. ``max_bytes`` bounds an article's text; ``folder`` (the
+    absolute path the file is in) names the outlet of records that have no ``source``. A date
+    past :data:`~bot.models.LATEST_YEAR` is refused; one ahead of today is taken as written.
     """
-    limits = RecordLimits(summary_chars, max_bytes, horizon(now), folder)
+    limits = RecordLimits(summary_chars, max_bytes, _LATEST, folder)
     if isinstance(stream_or_path, (str, os.PathLike)):
         path = Path(stream_or_path)
         with path.open("rb") as stream:
@@ -110,7 +109,7 @@ class RecordLimits:
 
     summary_chars: int
     max_bytes: int
-    latest: datetime  # the latest credible publication time
+    latest: datetime  # the latest publication time storage can place
     folder: Path | None = None  # where the file is, for records without a source
 
     @property
@@ -180,7 +179,7 @@ def record_to_article(
     record: Any, source: str, line: int, limits: RecordLimits | None = None
 ) -> Article:
     """One decoded JSON record → an article; raises :class:`ArticleFormatError`."""
-    limits = limits or RecordLimits(300, DEFAULT_MAX_ARTICLE_BYTES, horizon())
+    limits = limits or RecordLimits(300, DEFAULT_MAX_ARTICLE_BYTES, _LATEST)
 
     def fail(reason: str) -> ArticleFormatError:
         return ArticleFormatError(source, line, reason)
@@ -288,7 +287,7 @@ def _date(value: Any, fail: _Fail, latest: datetime) -> tuple[datetime, bool]:
     except OverflowError:
         raise fail(f"date {text!r} is out of range once converted to UTC") from None
     if published > latest:
-        raise fail(f"date {text!r} is in the future")
+        raise fail(f"date {text!r} is out of range (the last year accepted is {LATEST_YEAR})")
     return published, date_only
 
 

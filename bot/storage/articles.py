@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from bot.models import Article, Page, Tag
+from bot.models import AHEAD, Article, Page, Tag
 from bot.storage.records import IngestResult, StoryText
 from bot.storage.rows import (
     ARTICLE_COLUMNS,
@@ -37,7 +37,6 @@ from bot.text.tags import tag_key
 __all__ = ["ArticleRepo", "IngestResult", "source_digest"]
 
 _A_COLUMNS = ", ".join(f"a.{name.strip()}" for name in ARTICLE_COLUMNS.split(","))
-_TOP = (1 << 62, 1 << 62)  # a position above every article
 _BOTTOM = (-(1 << 62), -1)
 _EXPORT_CHUNK = 500
 _SUGGEST_AMONG = 1000  # most used tags compared for near spellings
@@ -174,7 +173,7 @@ class ArticleRepo:
         """Newest first, overall (no tags) or for any of the tags (written forms or keys)."""
         if limit <= 0:
             return Page([], None)
-        published, article_id = decode_cursor(cursor) if cursor else _TOP
+        published, article_id = decode_cursor(cursor) if cursor else _top()
         if not tags:
             return _page(await self.db.fetch(self._older, published, article_id, limit + 1), limit)
         keys = [key for key in dict.fromkeys(tag_key(tag) for tag in tags) if key]
@@ -225,7 +224,7 @@ class ArticleRepo:
         words = query_words(query)
         if not words or limit <= 0:
             return Page([], None)
-        below = decode_cursor(cursor) if cursor else _TOP
+        below = decode_cursor(cursor) if cursor else _top()
         rows = await self.db.dialect.search(self.db, words, below, limit + 1)
         return _page(rows, limit)
 
@@ -330,3 +329,9 @@ def _page(rows: Sequence[Row], limit: int) -> Page:
         return Page(articles, None)
     last = rows[limit - 1]
     return Page(articles, encode_cursor(last[3], last[0]))
+
+
+def _top() -> tuple[int, int]:
+    """Where a first page starts: above every article dated up to :data:`~bot.models.AHEAD`
+    past now. One dated later waits for its date (a wrong date must not hold the top)."""
+    return to_seconds(datetime.now(UTC) + AHEAD) + 1, 0

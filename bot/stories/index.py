@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.models import is_ahead
 from bot.stories.features import Features
 from bot.stories.match import THRESHOLD, score
 
@@ -70,7 +71,9 @@ class StoryIndex:
         for key in features.text:
             self._postings.setdefault(key, set()).add(article_id)
         heapq.heappush(self._by_time, (published, article_id))
-        if self._newest is None or published > self._newest:
+        # An article dated ahead of today (a wrong date, or a data set's) must not move the
+        # window on and empty it of today's articles: it waits in the index for its date.
+        if (self._newest is None or published > self._newest) and not is_ahead(published):
             self._newest = published
         self._evict()
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.errors import ArticleFormatError
-from bot.models import Article
+from bot.models import LATEST_YEAR, Article
 from bot.text.body import (
     clean_paragraphs,
     is_caption,
@@ -30,16 +30,11 @@ from bot.text.clean import clean_lead
 from bot.text.summary import summarize
 from bot.text.tags import tag_display, tag_key
 
-__all__ = ["DEFAULT_SUMMARY_CHARS", "MAX_DAYS_AHEAD", "build_article", "parse_article"]
+__all__ = ["DEFAULT_SUMMARY_CHARS", "build_article", "parse_article"]
 
 DEFAULT_SUMMARY_CHARS = 300
 """Length of the brief shown under the headline in lists and digests."""
 
-MAX_DAYS_AHEAD = 2
-"""How many days past today's UTC date an article's date may be. A file is dated by the local
-day of its outlet, which is at most one day ahead of UTC (UTC+14); one day more allows for a
-clock running a little behind. A later date is a typo or an attack, and would keep the article
-on top of every list for years."""
 
 RUBRIC_MAX = 40
 """Longest line taken for a rubric (``Политика``, ``В мире``, ``Наука и техника``)."""
@@ -106,7 +101,7 @@ def _hashtags(text: str) -> list[str]:
     return [tag for tag in tags if any(char.isalnum() for char in tag)]
 
 
-def _header(line: str, source: str, number: int, today: date) -> tuple[datetime, list[str]]:
+def _header(line: str, source: str, number: int) -> tuple[datetime, list[str]]:
     """Parse `` date YYYY-MM-DD #tag #tag`` into the date and the hashtags."""
     match = _DATE_WORD.match(line) or _BARE_DATE.match(line)
     if match is None:
@@ -114,9 +109,10 @@ def _header(line: str, source: str, number: int, today: date) -> tuple[datetime,
     if not match["value"]:
         raise ArticleFormatError(source, number, "the date line has no date")
     published = _parse_date(match["value"], source, number)
-    latest = today + timedelta(days=MAX_DAYS_AHEAD)
-    if published.date() > latest:
-        reason = f"date {published.date()} is in the future (the latest accepted is {latest})"
+    if published.year > LATEST_YEAR:
+        reason = (
+            f"date {published.date()} is out of range (the last year accepted is {LATEST_YEAR})"
+        )
         raise ArticleFormatError(source, number, reason)
     return published, _hashtags(match["rest"])
 
@@ -185,12 +181,11 @@ def parse_article(
     source: str = "<stdin>",
     *,
     summary_chars: int = DEFAULT_SUMMARY_CHARS,
-    today: date | None = None,
 ) -> Article:
     """Parse one article in the text format; raise ``ArticleFormatError`` if it is not one.
 
-    ``today`` (the current UTC date by default) bounds the article's date: see
-    :data:`MAX_DAYS_AHEAD`.
+    A date past :data:`~bot.models.LATEST_YEAR` is refused; a date ahead of today is taken
+    as written (lists hold such an article back until its date: :func:`~bot.models.is_ahead`).
     """
     decoded = _decode(text, source)
     if "\r" in decoded:
@@ -199,9 +194,7 @@ def parse_article(
     date_index = _next_content(lines, 0)
     if date_index is None:
         raise ArticleFormatError(source, 1, "empty text, not an article")
-    if today is None:
-        today = datetime.now(UTC).date()
-    published, tags = _header(lines[date_index], source, date_index + 1, today)
+    published, tags = _header(lines[date_index], source, date_index + 1)
     start = date_index + 1
     while start < len(lines) and is_hashtag_line(lines[start]):
         tags.extend(_hashtags(lines[start]))

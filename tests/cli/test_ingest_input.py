@@ -56,7 +56,7 @@ def test_a_bad_record_costs_its_line_and_nothing_read_before_or_after(db: Path) 
         f"{batch}:2: date '0001-01-01T00:00:00+14:00' is out of range once converted to UTC",
         f"{batch}:3: date '9999-12-31T23:59:59-12:00' is out of range once converted to UTC",
         f"{batch}:4: not JSON: nested too deeply",
-        f"{batch}:5: date '9999-12-31' is in the future",
+        f"{batch}:5: date '9999-12-31' is out of range (the last year accepted is 2199)",
     ]
     assert "Traceback" not in done.stderr
     titles = stored_titles(db)
@@ -138,3 +138,21 @@ def test_an_unreadable_folder_is_named_and_the_rest_is_read(
     assert isinstance(found[1], PathProblem)
     assert str(found[1]) == f"{tmp_path / 'b'}: cannot read folder: Permission denied"
     assert found[2:] == [tmp_path / "c" / "c.txt"]
+
+
+def test_files_dated_ahead_are_stored_and_said_in_the_summary(db: Path) -> None:
+    folder = db.parent.parent / "in"
+    folder.mkdir()
+    (folder / "today.txt").write_text(article(1), encoding="utf-8")
+    ahead = article(2).replace(GOOD.split("\n", 1)[0], " date 2031-05-04 #Выборы", 1)
+    (folder / "ahead.txt").write_text(ahead, encoding="utf-8")
+
+    done = svodka("ingest", "--json", str(folder), db=db)
+    assert done.returncode == 0, done.stderr
+    dates = sorted(json.loads(line)["date"] for line in done.stdout.splitlines())
+    assert dates[-1] == "2031-05-04"
+    assert len(dates) == 2
+    assert done.stderr.strip().endswith(
+        "0 failed; 1 dated ahead of today (lists show them from their date)"
+    )
+    assert len(stored_titles(db)) == 1  # `latest` holds it back until its date

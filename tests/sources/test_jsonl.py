@@ -117,7 +117,7 @@ def test_a_minimal_record_is_cleaned_and_summarised() -> None:
         # Dates that overflow once converted to UTC, and one far in the future.
         ('{"title": "Т", "date": "0001-01-01T00:00:00+14:00"}', "out of range"),
         ('{"title": "Т", "date": "9999-12-31T23:59:59-12:00"}', "out of range"),
-        ('{"title": "Т", "date": "9999-12-31"}', "'9999-12-31' is in the future"),
+        ('{"title": "Т", "date": "9999-12-31"}', "'9999-12-31' is out of range"),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
         ('{"title": "Т", "date": "2026-03-03", "n": ' + "9" * 5000 + "}", "not JSON"),
         ('{"title": "Т\\u0000", "date": "2026-03-03"}', "'title' contains a NUL"),
@@ -135,16 +135,18 @@ def test_bad_lines_are_reported_with_file_and_line(line: str, reason: str) -> No
     assert reason in error.reason
 
 
-def test_a_date_is_refused_only_past_a_day_ahead() -> None:
-    now = datetime(2026, 3, 3, 12, tzinfo=UTC)
+def test_a_date_is_taken_as_written_up_to_the_last_year_storage_places() -> None:
     lines = [
-        json.dumps({"title": "Завтра по времени Самоа", "date": "2026-03-04"}),
-        json.dumps({"title": "Через два дня", "date": "2026-03-05T13:00:00+00:00"}),
+        json.dumps({"title": "Через пять лет", "date": "2031-05-04T13:00:00+00:00"}),
+        json.dumps({"title": "Слишком поздно", "date": "2200-01-01"}),
     ]
-    tomorrow, later = read_jsonl(lines, "dates.jsonl", now=now)
-    assert isinstance(tomorrow, Article)
+    ahead, later = read_jsonl(lines, "dates.jsonl")
+    assert isinstance(ahead, Article)
+    assert ahead.published == datetime(2031, 5, 4, 13, tzinfo=UTC)
     assert isinstance(later, ArticleFormatError)
-    assert str(later) == "dates.jsonl:2: date '2026-03-05T13:00:00+00:00' is in the future"
+    assert str(later) == (
+        "dates.jsonl:2: date '2200-01-01' is out of range (the last year accepted is 2199)"
+    )
 
 
 def test_an_article_over_the_size_limit_is_refused_and_a_long_line_never_read() -> None:

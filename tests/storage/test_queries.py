@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -243,3 +243,22 @@ async def test_export_since_a_date_and_by_tag(repo: ArticleRepo) -> None:
 async def test_a_feed_number_that_no_feed_can_have_finds_none(storage: Storage, ref: str) -> None:
     await storage.feeds.add("https://example.kz/rss", now=1)
     assert await storage.feeds.find(ref) is None
+
+
+async def test_an_article_dated_ahead_waits_for_its_date_in_lists(storage: Storage) -> None:
+    now = datetime.now(UTC)
+    await storage.articles.upsert_many(
+        [
+            article("Выборы сегодня", published=now - timedelta(hours=1)),
+            article("Выборы в 9999-м", published=now + timedelta(days=3650)),
+            article("Выборы завтра по времени Самоа", published=now + timedelta(hours=20)),
+        ]
+    )
+    latest = await storage.articles.latest(limit=10)
+    assert [a.title for a in latest.articles] == [
+        "Выборы завтра по времени Самоа",
+        "Выборы сегодня",
+    ]
+    found = await storage.articles.search("выборы", limit=10)
+    assert [a.title for a in found.articles] == [a.title for a in latest.articles]
+    assert await storage.articles.count() == 3  # stored all the same

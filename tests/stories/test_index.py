@@ -105,3 +105,22 @@ def test_candidate_search_finds_what_scoring_every_article_finds() -> None:
         index.add(number, NOON, found, story=number)
         stored.append(found)
     assert index.examined < 400 * 399 / 2  # the prefix filter spared most of the pairs
+
+
+def test_an_article_dated_years_ahead_does_not_push_todays_out_of_the_window() -> None:
+    now = datetime.now(UTC)
+    index = StoryIndex()
+    index.assign(7, now - timedelta(hours=1), REFERENDUM)
+    index.assign(8, now + timedelta(days=3650), OTHER)  # a wrong date, ten years ahead
+
+    assert 7 in index
+    assert index.assign(9, now, REPRINT) == 7
+
+
+def test_articles_dated_ahead_still_find_their_stories_and_only_within_the_window() -> None:
+    later = datetime.now(UTC) + timedelta(days=400)
+    index = StoryIndex()
+    index.assign(7, later, REFERENDUM)
+    index.assign(8, later + timedelta(days=30), REPRINT)  # a month on: another story
+    assert index.assign(9, later + timedelta(hours=2), REPRINT) == 7
+    assert index.story_of(8) == 8
