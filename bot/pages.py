@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
-from bot.models import Article, Page, Story, StoryPage
+from bot.models import AHEAD, Article, Page, Story, StoryPage
 from bot.storage import Storage
 from bot.storage.rows import encode_cursor, search_words, to_seconds
 from bot.text.stem import query_words
@@ -100,7 +100,9 @@ async def top(
     """Today's biggest stories (the last :data:`TOP_PERIOD`), overall or with any of
     ``tags``, most outlets first: what ``/top`` lists, and the one choice of the day's main
     news for anything else that offers it."""
-    sizes = await store.stories.biggest(since=now - TOP_PERIOD, tags=tags, limit=limit)
+    sizes = await store.stories.biggest(
+        since=now - TOP_PERIOD, until=now + AHEAD, tags=tags, limit=limit
+    )
     found = await store.stories.members([size.story for size in sizes])
     return [tell(found[size.story]) for size in sizes if found.get(size.story)]
 

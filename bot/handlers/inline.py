@@ -3,7 +3,7 @@
 The same search and word forms as ``/search``, newest first, a page at a time (Telegram asks
 for the next with the ``next_offset`` we gave: our paging cursor). Choosing a result sends
 the item as ``/latest`` shows it — headline, date and tags, summary, link — from the user,
-via the bot. An empty query offers :func:`top_items`.
+via the bot. An empty query offers :func:`top_items`: today's biggest stories.
 
 Telegram sends a query per keystroke, at most :data:`QUERY_CHARS` characters long; a longer
 one (forged) is cut, never refused. Each page is kept for :data:`CACHE_SECONDS` (and Telegram
@@ -14,6 +14,8 @@ every command (:class:`bot.middlewares.ThrottleMiddleware`) holds here too, per 
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from aiogram import Router
 from aiogram.enums import ParseMode
@@ -26,6 +28,7 @@ from aiogram.types import (
 )
 from cachetools import TTLCache
 
+from bot import pages
 from bot.errors import UserInputError
 from bot.handlers.search import MAX_QUERY_CHARS as SEARCH_CHARS  # what /search reads
 from bot.models import Article, Page
@@ -53,7 +56,12 @@ def router() -> Router:
 
 
 async def top_items(store: Storage, *, limit: int, cursor: str | None) -> Page:
-    """What an empty query offers: today's biggest items (for now, the newest)."""
+    """What an empty query offers: today's biggest stories, as ``/top`` lists them (one page),
+    each by its lead article; on a day without any, the newest items, paged."""
+    if cursor is None:
+        stories = await pages.top(store, limit=limit, now=datetime.now(UTC))
+        if stories:
+            return Page([story.lead for story in stories], None)
     return await store.articles.latest(limit=limit, cursor=cursor)
 
 

@@ -66,15 +66,18 @@ class StoryRepo:
         self,
         *,
         since: datetime | None = None,
+        until: datetime | None = None,
         tags: Sequence[str] = (),
         limit: int | None = None,
     ) -> list[StorySize]:
-        """Stories with articles published since ``since`` (carrying one of ``tags``, if
-        given), most outlets first, then most articles, then the most recent; their size is
-        counted over the articles of the period."""
+        """Stories with articles published from ``since`` to ``until`` (carrying one of
+        ``tags``, if given), most outlets first, then most articles, then the most recent;
+        their size is counted over the articles of the period."""
         d = self.db.dialect
         params: list[object] = [to_seconds(since) if since is not None else -(1 << 62)]
         where = "a.published >= $1"
+        if until is not None:
+            where += f" AND a.published <= {to_seconds(until)}"
         keys = [key for key in dict.fromkeys(map(tag_key, tags)) if key]
         if tags and not keys:
             return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -105,3 +106,23 @@ async def test_a_flood_of_queries_is_throttled_like_search(throttled: Tg, news: 
         assert refused.params["cache_time"] == "0"  # Telegram keeps nothing
     # The user's private chat shares the budget: /search waits its turn too.
     assert sent(await throttled.send("/search выборы")) == []
+
+
+async def test_an_empty_query_offers_todays_biggest_story_first(tg: Tg, store: Storage) -> None:
+    now = datetime.now(UTC)
+    told = []
+    for n, outlet in enumerate(("Zakon.kz", "Kazinform", "Tengrinews")):
+        item = article(f"МИД ответил на заявление, версия {n}", tags=("Политика",))
+        item.published, item.outlet = now - timedelta(hours=3 - n), outlet
+        told.append(item)
+    await store.articles.upsert_many(told[:1])
+    first = (await store.articles.latest(limit=1)).articles[0]
+    for item in told[1:]:
+        item.story = first.id
+    fresh = article("Свежая заметка одного издания", tags=("Спорт",))
+    fresh.published = now - timedelta(minutes=5)
+    await store.articles.upsert_many([*told[1:], fresh])
+
+    shown = results(only(await tg.inline(""), "answerInlineQuery"))
+    assert [r["title"] for r in shown] == [first.title, "Свежая заметка одного издания"]
+    assert "next_offset" not in only(await tg.inline(""), "answerInlineQuery").params
