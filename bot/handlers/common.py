@@ -8,6 +8,7 @@ are served) and is added to :func:`bot.handlers.get_routers`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.dispatcher.event.handler import CallbackType
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
@@ -32,6 +34,8 @@ from bot.render import escape, shorten
 from bot.storage import Storage
 from bot.subscriptions import typed_tag
 from bot.text.tags import telegram_hashtag
+
+logger = logging.getLogger(__name__)
 
 TAGS_PAGE_SIZE = 10
 START_TAGS = 8
@@ -95,16 +99,32 @@ def query_chat_id(query: CallbackQuery) -> int:
     return query.message.chat.id if query.message is not None else query.from_user.id
 
 
+def in_channel(query: CallbackQuery) -> bool:
+    """Whether the pressed button is under a channel's post, which every subscriber sees."""
+    message = query.message
+    return isinstance(message, Message) and message.chat.type == ChatType.CHANNEL
+
+
 def answer_to(event: Message | CallbackQuery) -> Answer:
-    """Send a new message to the chat an event came from (same forum topic, if any)."""
+    """Send a new message to the chat an event came from (same forum topic, if any).
+
+    A button pressed under a channel's post is answered to the reader who pressed it, in
+    private: what one reader asked for («read», «more», other outlets) must not be posted to
+    every subscriber. A reader who never started the bot cannot be written to; that is logged.
+    """
     message = event.message if isinstance(event, CallbackQuery) else event
-    if not isinstance(message, Message):  # a callback on a message too old to reach
+    channel = isinstance(event, CallbackQuery) and in_channel(event)
+    if not isinstance(message, Message) or channel:  # a message too old, or a channel's post
         assert isinstance(event, CallbackQuery)
         user_id = event.from_user.id
 
         async def to_user(text: str, markup: InlineKeyboardMarkup | None) -> Any:
             assert event.bot is not None
-            return await event.bot.send_message(user_id, text, reply_markup=markup)
+            try:
+                return await event.bot.send_message(user_id, text, reply_markup=markup)
+            except TelegramForbiddenError:
+                logger.info("user %d pressed a button but has not started the bot", user_id)
+                return None
 
         return to_user
 

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.digest.planner import Planner
 from bot.digest.render import render_digest, without_more
 from bot.digest.schedule import zone
-from bot.handlers.common import answer_to, edit, on_command, query_chat_id
+from bot.handlers.common import answer_to, edit, in_channel, on_command, query_chat_id
 from bot.models import Chat
 from bot.storage import Storage
 
@@ -67,7 +67,7 @@ async def digest_page(
         tz=zone(chat.timezone, settings.default_timezone),
         offset=callback_data.offset,
     )
-    if isinstance(query.message, Message):
+    if isinstance(query.message, Message) and not in_channel(query):  # a post all see stays
         await edit(query, None, without_more(query.message.reply_markup))
     answer = answer_to(query)
     for message in messages:

@@ -17,6 +17,7 @@ from bot.handlers.common import (
     chat_zone,
     hashtag,
     hashtag_list,
+    in_channel,
     on_command,
     tag_from_ref,
     tag_refs,
@@ -161,7 +162,7 @@ async def more(
         return
     await query.answer()
     answer = answer_to(query)
-    if isinstance(query.message, Message):
+    if isinstance(query.message, Message) and not in_channel(query):  # a post all see stays
         await query.message.edit_reply_markup(
             reply_markup=without_more(query.message.reply_markup)
         )

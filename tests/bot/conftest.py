@@ -286,15 +286,17 @@ class Tg:
         user_id: int = USER_ID,
         chat_id: int | None = None,
         language: str | None = "ru",
+        chat_kind: str | None = None,
     ) -> list[Call]:
-        """A button press on the bot's message ``on`` (a recorded sendMessage)."""
+        """A button press on the bot's message ``on`` (a recorded sendMessage); ``chat_kind``
+        for a chat whose type its id does not tell (``"channel"``)."""
         if isinstance(data, CallbackData):
             data = data.pack()
         chat_id = (on.chat_id if on else None) or (chat_id if chat_id is not None else user_id)
         message: dict[str, Any] = {
             "message_id": 900,
             "date": 1_700_000_000,
-            "chat": self.chat(chat_id),
+            "chat": self.chat(chat_id, chat_kind),
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Svodka"},
             "text": on.text if on else "…",
         }

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from bot.callbacks import ReadArticle
 from bot.handlers.read import MAX_MESSAGES
@@ -146,3 +149,29 @@ async def test_one_chat_reads_one_article_at_a_time(
     await other
     again = await tg.press(press)  # once it is sent, the chat may read again
     assert len(sent(again)) >= 3
+
+
+CHANNEL = -1001777
+
+
+async def test_read_under_a_channel_post_goes_to_the_reader_not_the_channel(
+    tg: Tg, store: Storage, session: RecordingSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    await store.articles.upsert_many([article("Сенат принял закон", url="https://zakon.kz/1")])
+    article_id = (await store.articles.latest(limit=1)).articles[0].id
+    assert article_id is not None
+    press = ReadArticle(article_id=article_id)
+    calls = await tg.press(press, chat_id=CHANNEL, chat_kind="channel")
+    assert only(calls, "answerCallbackQuery")
+    message = only(calls)
+    assert message.chat_id == tg.user()["id"]
+    assert message.text.startswith("<b>Сенат принял закон</b>")
+
+    # A reader who never started the bot cannot be written to: one line, nothing posted.
+    blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot can't initiate"}
+    session.fail("sendMessage", OTHER_USER_ID, blocked)
+    with caplog.at_level(logging.INFO, logger="bot.handlers.common"):
+        calls = await tg.press(press, chat_id=CHANNEL, chat_kind="channel", user_id=OTHER_USER_ID)
+    assert [c.chat_id for c in sent(calls)] == [OTHER_USER_ID]  # tried privately, refused
+    assert "has not started the bot" in caplog.text
+    assert "Traceback" not in caplog.text
