@@ -168,6 +168,7 @@ class Planner:
         upto = await self.storage.articles.max_id()
         context = PassContext(moment, upto, NewArticles(self.storage.articles))
         digest = await self.digest(chat, context, self.storage)
+        await _know_tags(self.storage, digest, context.items)
         day = moment.astimezone(self.zone(chat)).date()
         messages = self.render(chat, digest, day, scheduled=True, cache=context.items)
         return Preview(chat, digest, messages)
@@ -218,6 +219,7 @@ class Planner:
             tz = self.zone(chat)
             due = chat.next_digest_at if scheduled and chat.next_digest_at else context.now
             digest = await self.digest(chat, context, repos)
+            await _know_tags(repos, digest, context.items)
             day = due.astimezone(tz).date()
             messages = self.render(chat, digest, day, scheduled=scheduled, cache=context.items)
             following = None
@@ -258,6 +260,14 @@ class Planner:
             # rather than block every later one.
             logger.exception("cannot render the digest of chat %d; skipped", chat.id)
             return []
+
+
+async def _know_tags(repos: Repositories, digest: Digest, cache: ItemCache) -> None:
+    """The ids of the digest's tags (its sections' «🔗» buttons name them), once a pass."""
+    missing = [tag.key for tag, _stories in digest.groups if tag.key not in cache.tag_ids]
+    if missing:
+        found = await repos.articles.tag_ids(missing)
+        cache.tag_ids.update({key: found.get(key, 0) for key in missing})  # 0: no such tag
 
 
 def _day_start(moment: datetime, tz: ZoneInfo) -> datetime:

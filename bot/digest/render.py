@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_date
 
-from bot.callbacks import DigestPage, ReadArticle, StoryOutlets
+from bot.callbacks import DigestPage, ReadArticle, StoryOutlets, TagLink
 from bot.digest.builder import Digest
 from bot.i18n import LOCALES, Translator, locale_for, translator
 from bot.keyboards import OUTLETS_BUTTONS_PER_ROW, READ_BUTTONS_PER_ROW, without_buttons
@@ -30,9 +30,12 @@ from bot.render import (
     plan_by_length,
     render_front_item,
     safe_url,
+    shorten,
 )
 from bot.storage.records import OutboxMessage
 from bot.text.tags import telegram_hashtag
+
+TAG_LINKS_PER_ROW = 2
 
 SEPARATOR_LENGTH = html_len(PART_SEPARATOR)
 
@@ -48,6 +51,21 @@ class ItemCache:
         self._labels: dict[tuple[str, int, int], str] = {}
         self._headers: dict[tuple[str | None, date], str] = {}
         self._previews: dict[str, str] = {}
+        self._links: dict[tuple[str, int], str] = {}
+        # Tag ids by key, for the «🔗» buttons of tag sections: whoever renders a pass asks
+        # storage once for the keys it lacks (bot.digest.planner), nothing is asked here.
+        self.tag_ids: dict[str, int] = {}
+
+    def link(self, template: str, display: str, tag_id: int) -> str:
+        """A tag section's «🔗» button (its deep links, :mod:`bot.handlers.links`), as JSON."""
+        found = self._links.get((template, tag_id))
+        if found is None:
+            if len(self._links) >= self.size:
+                self._links.clear()
+            text = json.dumps(template.format(tag=shorten(telegram_hashtag(display), 40)))
+            data = json.dumps(TagLink(tag=tag_id).pack())
+            found = self._links[template, tag_id] = f'{{"text":{text},"callback_data":{data}}}'
+        return found
 
     def item(self, story: Story, tz: ZoneInfo, sources: str) -> tuple[str, int]:
         """:func:`bot.render.render_front_item` of the story, and its length for Telegram."""
@@ -143,6 +161,7 @@ def render_digest(
     parts: list[str] = []
     lengths: list[int] = []
     buttons: list[tuple[int, Story] | None] = []  # per part: the numbered story, if any
+    sections: list[str | None] = []  # per part: the link button of the tag section it opens
     top = cache.header(_, language, day) if day is not None else ""
     section: object = ()
     for number, tag, story in digest.numbered():
@@ -151,12 +170,16 @@ def render_digest(
         prefix = f"{number}. "
         pieces = [prefix, body]
         length += len(prefix)
+        opens = None
         if tag != section:
             section = tag
             title = _("digest.main") if tag is None else tag.display
             heading, heading_length = cache.heading(title, tag=tag is not None)
             pieces[:0] = [heading, PART_SEPARATOR]
             length += heading_length + SEPARATOR_LENGTH
+            tag_id = cache.tag_ids.get(tag.key) if tag is not None else None
+            if tag is not None and tag_id:
+                opens = cache.link(_("button.tag_link"), tag.display, tag_id)
         if top:
             pieces[:0] = [top, PART_SEPARATOR]
             length += html_len(top) + SEPARATOR_LENGTH
@@ -164,12 +187,14 @@ def render_digest(
         parts.append("".join(pieces))
         lengths.append(length)
         buttons.append((number, story) if story.lead.id is not None else None)
+        sections.append(opens)
     more = ""
     if digest.more:
         line = _("digest.more").format(n=digest.more)
         parts.append(line)
         lengths.append(html_len(line))
         buttons.append(None)
+        sections.append(None)
         page = DigestPage(after=digest.after, upto=digest.upto, offset=offset + digest.shown)
         label = json.dumps(_("button.more"), ensure_ascii=False)
         more = f'{{"text":{label},"callback_data":{json.dumps(page.pack())}}}'
@@ -192,7 +217,9 @@ def render_digest(
             for n, s in items
             if s.others
         ]
+        links = [link for i in group if (link := sections[i]) is not None]
         rows = _rows(reads, READ_BUTTONS_PER_ROW) + _rows(others, OUTLETS_BUTTONS_PER_ROW)
+        rows += _rows(links, TAG_LINKS_PER_ROW)
         if more and index == len(plan) - 1:
             rows.append(f"[{more}]")
         markup = '{"inline_keyboard":[' + ",".join(rows) + "]}" if rows else None

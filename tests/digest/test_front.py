@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.callbacks import TagLink
 from bot.config import Settings
 from bot.digest.builder import WINDOW, Candidate, candidates, compose
 from bot.digest.planner import Planner
@@ -297,6 +298,30 @@ async def test_main_opens_the_digest_with_the_story_most_outlets_told(
     assert "+2 источника" in text
     [row] = await storage.db.fetch("SELECT options FROM outbox WHERE chat_id = $1", CHAT)
     assert json.loads(row[0])["link_preview_options"]["url"].startswith("https://zakon.kz")
+
+
+async def test_each_tag_section_has_a_link_button_that_subscribes_to_its_tag(
+    storage: Storage, db_path: Path
+) -> None:
+    await subscribe(storage, POLITICS, ECONOMY, on=NOW - timedelta(days=30))
+    ingester = Ingester(storage)
+    await ingester.store([news("Сенат одобрил бюджет на следующий год", 1, lead="Бюджет.")])
+    await ingester.store(
+        [news("Нацбанк сохранил базовую ставку", 2, rubric=ECONOMY.display, lead="Ставка.")]
+    )
+    await Planner(storage, settings_for(db_path)).send_now(CHAT, NOW)
+    [row] = await storage.db.fetch("SELECT reply_markup FROM outbox WHERE chat_id = $1", CHAT)
+    buttons = [b for line in json.loads(row[0])["inline_keyboard"] for b in line]
+    ids = await storage.articles.tag_ids([POLITICS.key, ECONOMY.key])
+    links = [b for b in buttons if b["text"].startswith("🔗")]
+    assert {b["callback_data"] for b in links} == {
+        TagLink(tag=ids[POLITICS.key]).pack(),
+        TagLink(tag=ids[ECONOMY.key]).pack(),
+    }
+    assert {b["text"] for b in links} == {
+        f"🔗 Ссылка на #{POLITICS.display}",
+        f"🔗 Ссылка на #{ECONOMY.display}",
+    }
 
 
 async def test_the_more_page_marks_what_it_shows_and_numbers_on(
