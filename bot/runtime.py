@@ -30,7 +30,8 @@ from aiohttp import web
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.delivery.pacing import Pacer
-from bot.delivery.service import digest_workers
+from bot.delivery.worker import DeliveryWorker
+from bot.digest.worker import PlannerWorker
 from bot.ingest import Ingester
 from bot.metrics import Metrics
 from bot.sources.inbox import InboxWatcher
@@ -64,7 +65,9 @@ def build_workers(
             FeedPoller.from_settings(settings, storage, metrics, ingester),
             InboxWatcher.from_settings(settings, storage, metrics, ingester),
         ]
-        workers.extend(digest_workers(settings, storage, bot, pacer, metrics))
+        # The planner, then delivery on the process's shared pacer.
+        workers.append(PlannerWorker(storage, settings))
+        workers.append(DeliveryWorker(storage, bot, settings, pacer=pacer, metrics=metrics))
         return workers
 
     return [LeaderOnly(storage.lock("leader"), singletons)]

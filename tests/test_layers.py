@@ -71,3 +71,28 @@ def test_no_module_imports_itself_through_others() -> None:
         if name not in state:
             visit(name, [name])
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+# What a room may not reach (DESIGN's table of rooms): the text work and story detection are
+# pure, storage knows nothing of Telegram or of the use cases above it, and nothing below the
+# handlers reaches up into them.
+FORBIDDEN = {
+    "bot.text": ("aiogram", "aiohttp", "bot.storage", "bot.handlers", "bot.delivery"),
+    "bot.stories": ("aiogram", "aiohttp", "bot.storage", "bot.handlers", "bot.delivery"),
+    "bot.storage": ("aiogram", "bot.handlers", "bot.delivery", "bot.digest", "bot.sources"),
+    "bot.digest": ("bot.handlers",),
+    "bot.delivery": ("bot.handlers", "bot.digest"),
+    "bot.sources": ("bot.handlers", "bot.delivery"),
+}
+
+
+@pytest.mark.parametrize("room", sorted(FORBIDDEN))
+def test_rooms_import_only_downwards(room: str) -> None:
+    found = {
+        f"{name} -> {other}"
+        for name in MODULES
+        if name == room or name.startswith(room + ".")
+        for other in imports(name)
+        if other.startswith(FORBIDDEN[room])
+    }
+    assert not found, "imports against the rooms' order: " + ", ".join(sorted(found))

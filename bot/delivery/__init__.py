@@ -6,8 +6,8 @@
     telegram.py     the one JSON POST to the Bot API; the lean digest ``sendMessage``
     journal.py      group commit of send outcomes
     sender.py       one send, and the outcome each Telegram answer means
+    queues.py       the loaded rows per chat, handed to a sender when the chat may go
     worker.py       the delivery worker: lease, loading, senders, applying outcomes, recovery
-    service.py      the digest workers of the bot process (planner and delivery)
 
 Imports go one way: worker → sender → journal, pacing, telegram. Storage lives in
 :mod:`bot.storage.outbox` and :mod:`bot.storage.runs`; the replies' side of the pacer is the

@@ -2,9 +2,10 @@
 
     schedule.py     local digest time -> next due instant in UTC, across days and DST
     fresh.py        the new articles of a planning pass, fetched once per tag
-    builder.py      a chat's digest: the new articles of its tags, each once, by tag
-    render.py       HTML messages split between items, "read" and "more" buttons
+    builder.py      a chat's front page: «Главное», then its tags' recent stories, each once
+    render.py       HTML messages split between items; "read", outlets, «🔗» and "more" buttons
     planner.py      claims due chats and writes their digests to the outbox
+    worker.py       the planner's loop in the bot process; pruning what was sent
 
 Storage lives in :mod:`bot.storage.digests`, :mod:`bot.storage.outbox` and
 :mod:`bot.storage.runs`; sending them is :mod:`bot.delivery`'s.

@@ -1,4 +1,4 @@
-"""The digest workers of the bot process: the planner loop and the delivery worker."""
+"""The digest planner's loop in the bot process, and the pruning of what was sent."""
 
 from __future__ import annotations
 
@@ -7,14 +7,9 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from aiogram import Bot
-
 from bot.config import Settings
-from bot.delivery.pacing import Pacer
-from bot.delivery.worker import DeliveryWorker
 from bot.digest.planner import Planner
 from bot.errors import StorageError
-from bot.metrics import Metrics
 from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -67,17 +62,7 @@ class PlannerWorker:
                 purged,
                 OUTBOX_RETENTION // 86400,
             )
-
-
-def digest_workers(
-    settings: Settings,
-    storage: Storage,
-    bot: Bot,
-    pacer: Pacer,
-    metrics: Metrics | None = None,
-) -> list[PlannerWorker | DeliveryWorker]:
-    """The planner and the delivery worker (on the process's shared pacer), in start order."""
-    return [
-        PlannerWorker(storage, settings),
-        DeliveryWorker(storage, bot, settings, pacer=pacer, metrics=metrics),
-    ]
+        # What chats were sent matters while a story can still grow: past that, forget it.
+        forgotten = await self.storage.received.prune()
+        if forgotten:
+            logger.info("forgot %d records of stories sent", forgotten)
