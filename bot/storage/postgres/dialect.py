@@ -28,10 +28,12 @@ _SEARCH_RECENT = (
     f"ORDER BY published DESC, id DESC LIMIT {SEARCH_WALK}) AS recent "
     "WHERE search @@ $1::tsquery ORDER BY published DESC, id DESC LIMIT $4"
 )
+# The position is tested after the matches are gathered: inside, a generic plan (asyncpg
+# prepares every statement) would AND the GIN bitmap with a bitmap of the whole published
+# index, 70 ms on 200,000 articles for a word found in a few hundred.
 _SEARCH_INDEX = (
-    "WITH m AS MATERIALIZED (SELECT id, published FROM articles "
-    "WHERE search @@ $1::tsquery AND (published, id) < ($2, $3)) "
-    f"SELECT {_A_COLUMNS} FROM (SELECT id, published FROM m "
+    "WITH m AS MATERIALIZED (SELECT id, published FROM articles WHERE search @@ $1::tsquery) "
+    f"SELECT {_A_COLUMNS} FROM (SELECT id, published FROM m WHERE (published, id) < ($2, $3) "
     "ORDER BY published DESC, id DESC LIMIT $4) AS t JOIN articles AS a ON a.id = t.id "
     "ORDER BY t.published DESC, t.id DESC"
 )
