@@ -136,6 +136,7 @@ class OutboxRow:
     failures: int
     not_before: int  # Unix seconds
     options: str | None = None  # further sendMessage parameters, a JSON object
+    language: str | None = None  # the chat's, for a line delivery adds (a topic gone)
 
 
 @dataclass(slots=True)
@@ -150,6 +151,9 @@ class Outcomes:
     retry: list[tuple[int, int | None, int, str, bool]] = field(default_factory=list)
     failed: list[tuple[int, int | None, str]] = field(default_factory=list)
     release: list[int] = field(default_factory=list)  # marked sending, then not sent
+    # ``(row, text, options, error)``: back to pending with another text and options (a
+    # message for a forum topic that is gone, sent to the general topic instead)
+    redirect: list[tuple[int, str, str | None, str]] = field(default_factory=list)
     finish: set[int] = field(default_factory=set)
 
     # The statement parameters, in the same order for both backends' SQL.
@@ -161,6 +165,10 @@ class Outcomes:
     def retry_params(self) -> list[tuple[int, str, int, int]]:
         """``(not_before, error, failures to add, row)`` for each retry."""
         return [(at, err, int(counts), row) for row, _, at, err, counts in self.retry]
+
+    def redirect_params(self) -> list[tuple[str, str | None, str, int]]:
+        """``(text, options, error, row)`` for each redirect."""
+        return [(text, options, err, row) for row, text, options, err in self.redirect]
 
     def failed_params(self) -> list[tuple[str, int]]:
         return [(error, row_id) for row_id, _, error in self.failed]
