@@ -46,8 +46,8 @@ from aiogram.exceptions import (
 from bot.delivery.journal import Journal
 from bot.delivery.pacing import GRANT_AHEAD, Pacer
 from bot.delivery.telegram import DeliveryClient
-from bot.delivery.topics import refused_topic, thread_of_options
-from bot.storage.records import OutboxRow
+from bot.delivery.topics import refused_topic
+from bot.storage.records import OutboxRow, thread_of_options
 
 # Bad requests that mean the chat no longer exists for the bot.
 GONE = ("chat not found", "user not found", "peer_id_invalid", "group chat was deactivated")

@@ -6,6 +6,7 @@ from :mod:`bot.storage`), never from a backend's module.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -224,3 +225,27 @@ class DigestRun:
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+# The option of an outbox row that sends it to a forum topic.
+THREAD = "message_thread_id"
+# Characters a message for a forum topic keeps free for the line added should the topic be
+# closed or deleted by the time it is sent (bot.delivery.topics).
+NOTE_ROOM = 200
+
+
+def thread_of_options(options: str | None) -> int | None:
+    """The topic a row's options send it to, if any."""
+    if not options or THREAD not in options:
+        return None
+    value = json.loads(options).get(THREAD)
+    return int(value) if isinstance(value, int) else None
+
+
+def with_thread(options: str | None, thread_id: int | None) -> str | None:
+    """Options that send the message to a topic (``None``: to the general topic)."""
+    parsed = json.loads(options) if options else {}
+    parsed.pop(THREAD, None)
+    if thread_id is not None:
+        parsed[THREAD] = thread_id
+    return json.dumps(parsed, ensure_ascii=False) if parsed else None

@@ -9,11 +9,17 @@ from pathlib import Path
 import pytest
 from aiogram import Bot
 
-from bot.delivery.topics import NOTE_ROOM, thread_of_options, to_general, with_thread
+from bot.delivery.topics import to_general
 from bot.delivery.worker import DeliveryWorker
 from bot.render import MESSAGE_LIMIT
 from bot.storage import Storage
-from bot.storage.records import OutboxMessage, PlannedDigest
+from bot.storage.records import (
+    NOTE_ROOM,
+    OutboxMessage,
+    PlannedDigest,
+    thread_of_options,
+    with_thread,
+)
 from tests.botapi import BotAPIServer
 from tests.digest.conftest import make_settings, query
 
