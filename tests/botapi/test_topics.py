@@ -10,7 +10,9 @@ from aiogram.exceptions import TelegramBadRequest
 
 from tests.botapi import BotAPIServer, RateLimits
 from tests.botapi.remote import ControlError, spawn_server
-from tests.botapi.test_server import close_session, make_bot
+from tests.botapi.test_server import bot
+
+__all__ = ["bot"]  # the fixture: a real aiogram Bot on the server below
 
 ANN = 1001
 FORUM = -100500
@@ -27,13 +29,6 @@ async def server() -> AsyncIterator[BotAPIServer]:
         )  # fmt: skip
         srv.add_chat(GROUP, "supergroup", members={ANN: "creator"}, bot_status="administrator")
         yield srv
-
-
-@pytest.fixture
-async def bot(server: BotAPIServer) -> AsyncIterator[Bot]:
-    bot = make_bot(server)
-    yield bot
-    await close_session(bot)
 
 
 async def test_a_message_in_a_topic_reaches_the_bot_as_a_topic_message(
