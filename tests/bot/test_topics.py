@@ -101,3 +101,11 @@ async def test_another_bad_request_in_a_topic_is_not_taken_for_a_gone_topic(
     calls = await tg.send("/latest", chat_id=GROUP_ID, **in_forum(TOPIC))
     # The reply is refused; the error handler apologises in the same topic.
     assert [int(c.params["message_thread_id"]) for c in sent(calls)] == [TOPIC, TOPIC]
+
+
+@pytest.mark.usefixtures("news", "admin")
+async def test_a_tag_button_pressed_in_a_topic_binds_the_tag_there(tg: Tg, store: Storage) -> None:
+    picker = only(await tg.send("/tags", chat_id=GROUP_ID, **in_forum(TOPIC)))
+    assert int(picker.params["message_thread_id"]) == TOPIC
+    await tg.press(picker.button("Выборы"), on=picker, **in_forum(TOPIC))
+    assert await store.chats.threads(GROUP_ID) == {"выборы": TOPIC}
