@@ -49,6 +49,7 @@ from bot.channels import ActingForMiddleware, ChannelRights
 from bot.config import Settings
 from bot.delivery.pacing import Pacer
 from bot.delivery.telegram import post_json
+from bot.delivery.topics import TopicFallback
 from bot.handlers import get_routers
 from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, LanguageMiddleware, create_i18n
 from bot.ingest import Ingester
@@ -185,6 +186,7 @@ def create_bot(
         raise ValueError("BOT_TOKEN is required to create the bot")
     if session is None:
         session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(TopicFallback())  # outermost: its second try is paced too
     session.middleware(PacedRequests(pacer, metrics))
     return Bot(
         token=settings.bot_token.get_secret_value(),

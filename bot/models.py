@@ -100,6 +100,9 @@ class Chat:
     subscriptions: list[Tag] = field(default_factory=list)
     # When each subscription (by tag key) was made, where the digest planner needs it.
     subscribed_at: dict[str, datetime] = field(default_factory=dict)
+    # The forum topic (message_thread_id) of each subscription bound to one, by tag key,
+    # where the digest planner needs it: its section goes there.
+    threads: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

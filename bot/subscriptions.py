@@ -123,18 +123,27 @@ async def read_tags(store: Storage, text: str, *, followed: Iterable[Tag] = ()) 
     return TypedTags(known=known, unknown=unknown)
 
 
-async def subscribe(store: Storage, chat_id: int, text: str) -> Subscribed:
+async def subscribe(
+    store: Storage,
+    chat_id: int,
+    text: str,
+    *,
+    thread_id: int | None = None,
+    forum: bool = False,
+) -> Subscribed:
     """Follow the stored tags named in ``text``; unknown ones are returned, not added.
 
     Unknown tags count against the cap too (the user is about to confirm them), so a
-    request that could not be followed in full is refused in full.
+    request that could not be followed in full is refused in full. In a ``forum`` the tags
+    named, new or followed before, send their digest section to the topic ``thread_id``
+    (``None``: the general topic).
     """
     current = {tag.key: tag for tag in await store.chats.subscriptions(chat_id)}
     typed = await read_tags(store, text, followed=current.values())
     if len(current) + sum(tag.key not in current for tag in typed.all) > MAX_SUBSCRIPTIONS:
         raise TooManySubscriptions()
     fresh = [tag for tag in typed.known if tag.key not in current]
-    added = await store.chats.subscribe(chat_id, fresh)
+    added = await store.chats.subscribe(chat_id, fresh, thread_id)
     added_keys = {tag.key for tag in added}
     # Followed before, or followed by a request that ran at the same time as this one.
     already = [
@@ -142,6 +151,8 @@ async def subscribe(store: Storage, chat_id: int, text: str) -> Subscribed:
         for tag in typed.all
         if tag.key not in added_keys and (tag.key in current or tag in fresh)
     ]
+    if forum and already:
+        await store.chats.bind(chat_id, [tag.key for tag in already], thread_id)
     unknown = [tag for tag in typed.unknown if tag.key not in current]
     return Subscribed(added=added, already=already, unknown=unknown)
 
@@ -156,21 +167,23 @@ async def unsubscribe(store: Storage, chat_id: int, text: str) -> Unsubscribed:
     return Unsubscribed(removed=removed, missing=missing)
 
 
-async def follow(store: Storage, chat_id: int, tag: Tag) -> None:
-    """Follow one tag, known or not (a button: "subscribe anyway" or a suggestion)."""
+async def follow(store: Storage, chat_id: int, tag: Tag, thread_id: int | None = None) -> None:
+    """Follow one tag, known or not (a button: "subscribe anyway" or a suggestion), its
+    section in the forum topic ``thread_id`` if given."""
     subscribed = await store.chats.subscribed_keys(chat_id)
     if tag.key not in subscribed and len(subscribed) >= MAX_SUBSCRIPTIONS:
         raise TooManySubscriptions()
-    await store.chats.subscribe(chat_id, [tag])
+    await store.chats.subscribe(chat_id, [tag], thread_id)
 
 
-async def toggle(store: Storage, chat_id: int, tag: Tag) -> bool:
-    """Follow the tag if the chat does not, else stop; True if the chat follows it now."""
+async def toggle(store: Storage, chat_id: int, tag: Tag, thread_id: int | None = None) -> bool:
+    """Follow the tag if the chat does not, else stop; True if the chat follows it now (its
+    section in the forum topic ``thread_id`` if given)."""
     subscribed = await store.chats.subscribed_keys(chat_id)
     if tag.key in subscribed:
         await store.chats.unsubscribe(chat_id, [tag.key])
         return False
     if len(subscribed) >= MAX_SUBSCRIPTIONS:
         raise TooManySubscriptions()
-    await store.chats.subscribe(chat_id, [tag])
+    await store.chats.subscribe(chat_id, [tag], thread_id)
     return True

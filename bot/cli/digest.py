@@ -121,6 +121,7 @@ async def _run_due(args: argparse.Namespace, settings: Settings) -> int:
             f"{stats.retried} retried ({stats.rate_limited} after 429, {stats.recovered} "
             f"after a crash), {stats.failed} failed, {stats.dropped} dropped, "
             f"{stats.deactivated} chats deactivated"
+            + (f", {stats.redirected} to the general topic" if stats.redirected else "")
         )
         if run is not None and (final := await storage.digests.run(run.id)) is not None:
             print(f"run {final.id}: {final.summary()}")

@@ -59,6 +59,11 @@ class Journal:
         self._outcomes.retry.append((row.id, row.run_id, not_before, error[:500], counts))
         await self._commit()
 
+    async def redirect(self, row: OutboxRow, text: str, options: str | None, error: str) -> None:
+        """Back to pending, to be sent with another text and options."""
+        self._outcomes.redirect.append((row.id, text, options, error[:500]))
+        await self._commit()
+
     async def failed(self, row: OutboxRow, error: str) -> None:
         self._outcomes.failed.append((row.id, row.run_id, error[:500]))
         await self._commit()

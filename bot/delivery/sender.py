@@ -11,6 +11,10 @@ ok                     ``Sent``              marks the row ``sent`` (with the me
 400 chat not found     ``Gone``              the same as 403: the chat is gone
 migrate_to_chat_id     ``Migrated``          moves the chat (settings, subscriptions, rows),
                                              sends again
+400 TOPIC_CLOSED,      ``TopicGone``         sends it again to the general topic, with one
+400 message thread                           line saying the topic is closed or gone
+not found (a row for                         (:mod:`bot.delivery.topics`)
+a forum topic)
 other 400              ``Failed``            marks the row ``failed`` at once: the same
                                              request cannot succeed later
 network, 5xx, other    ``Retry`` / ``Failed``  retries with backoff (:class:`RetryPolicy`);
@@ -42,7 +46,8 @@ from aiogram.exceptions import (
 from bot.delivery.journal import Journal
 from bot.delivery.pacing import GRANT_AHEAD, Pacer
 from bot.delivery.telegram import DeliveryClient
-from bot.storage.records import OutboxRow
+from bot.delivery.topics import refused_topic
+from bot.storage.records import OutboxRow, thread_of_options
 
 # Bad requests that mean the chat no longer exists for the bot.
 GONE = ("chat not found", "user not found", "peer_id_invalid", "group chat was deactivated")
@@ -87,6 +92,14 @@ class Migrated:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicGone:
+    """The row's forum topic is closed (``closed``) or deleted."""
+
+    closed: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Failed:
     reason: str
 
@@ -104,7 +117,7 @@ class Halt:
     error: TelegramAPIError
 
 
-Outcome = Sent | RateLimited | Gone | Migrated | Failed | Retry | Halt
+Outcome = Sent | RateLimited | Gone | Migrated | TopicGone | Failed | Retry | Halt
 
 
 class Sender:
@@ -163,6 +176,9 @@ class Sender:
         if isinstance(exc, TelegramForbiddenError):
             return Gone(f"forbidden: {exc.message}")
         if isinstance(exc, TelegramBadRequest):
+            closed = refused_topic(exc.message)
+            if closed is not None and thread_of_options(row.options) is not None:
+                return TopicGone(closed, f"bad request: {exc.message}")
             if any(reason in exc.message.lower() for reason in GONE):
                 return Gone(f"bad request: {exc.message}")
             return Failed(f"bad request: {exc.message}")

@@ -56,8 +56,10 @@ from bot.delivery.sender import (
     RetryPolicy,
     Sender,
     Sent,
+    TopicGone,
 )
 from bot.delivery.telegram import DeliveryClient
+from bot.delivery.topics import to_general
 from bot.errors import StorageError
 from bot.metrics import Metrics
 from bot.storage import Storage
@@ -83,6 +85,7 @@ class DeliveryStats:
     dropped: int = 0
     deactivated: int = 0
     migrated: int = 0
+    redirected: int = 0  # messages for a closed or deleted forum topic, sent to the general one
     recovered: int = 0  # rows found 'sending' after a crash, sent again
 
 
@@ -279,6 +282,8 @@ class DeliveryWorker:
                 await self._migrate(row, new_id)
             case Gone(reason):
                 await self._gone(row, reason)
+            case TopicGone(closed, reason):
+                await self._to_general(row, closed, reason)
             case Failed(reason):
                 self.stats.failed += 1
                 logger.error("message %d to chat %d failed: %s", row.id, row.chat_id, reason)
@@ -311,6 +316,20 @@ class DeliveryWorker:
         self.stats.retried += 1
         self.pacer.move_chat(old_id, new_id)
         self.rows.move(old_id, new_id)
+
+    async def _to_general(self, row: OutboxRow, closed: bool, reason: str) -> None:
+        """The topic refused the message: the same message again, to the general topic."""
+        logger.info(
+            "message %d: the topic of chat %d is %s; sending it to the general topic",
+            row.id,
+            row.chat_id,
+            "closed" if closed else "gone",
+        )
+        text, options = to_general(row.text, row.options, row.language, closed=closed)
+        await self.journal.redirect(row, text, options, reason)
+        row.text, row.options = text, options
+        self.stats.redirected += 1
+        self.rows.schedule(row.chat_id)
 
     async def _gone(self, row: OutboxRow, reason: str) -> None:
         dropped, finished = await self.storage.outbox.drop_chat(row.chat_id, row.run_id, reason)

@@ -28,6 +28,7 @@ from bot.digest.builder import MAIN_STORIES, WINDOW, Candidate, Digest, candidat
 from bot.digest.fresh import NewArticles
 from bot.digest.render import ItemCache, render_digest
 from bot.digest.schedule import first_due, next_after, zone
+from bot.digest.topics import in_thread, limit_for, split_by_thread
 from bot.models import Chat, Story
 from bot.pages import tell
 from bot.storage import Repositories, Storage
@@ -247,14 +248,19 @@ class Planner:
     ) -> list[OutboxMessage]:
         tz = zone(chat.timezone, self.settings.default_timezone)
         try:
-            return render_digest(
-                digest,
-                language=chat.language,
-                tz=tz,
-                day=day,
-                cache=cache,
-                send_empty=scheduled and self.settings.digest_send_empty,
-            )
+            messages: list[OutboxMessage] = []
+            for thread, part in split_by_thread(digest, chat.threads):
+                rendered = render_digest(
+                    part,
+                    language=chat.language,
+                    tz=tz,
+                    day=day,
+                    cache=cache,
+                    send_empty=scheduled and self.settings.digest_send_empty and digest.empty,
+                    limit=limit_for(thread),
+                )
+                messages += in_thread(rendered, thread)
+            return messages
         except ValueError:
             # An item too long for one message: never cut inside one, so skip this digest
             # rather than block every later one.

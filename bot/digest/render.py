@@ -24,6 +24,7 @@ from bot.i18n import LOCALES, Translator, locale_for, translator
 from bot.keyboards import OUTLETS_BUTTONS_PER_ROW, READ_BUTTONS_PER_ROW, without_buttons
 from bot.models import Story
 from bot.render import (
+    MESSAGE_LIMIT,
     PART_SEPARATOR,
     escape,
     html_len,
@@ -147,12 +148,13 @@ def render_digest(
     cache: ItemCache | None = None,
     offset: int = 0,
     send_empty: bool = False,
+    limit: int = MESSAGE_LIMIT,
 ) -> list[OutboxMessage]:
     """The digest's messages; none when it is empty and ``send_empty`` is off.
 
     ``day`` (the local date) makes it a front page: a header on top and the top story's link
     preview; pages shown by the "more" button have neither and number their items from
-    ``offset + 1``.
+    ``offset + 1``. ``limit``: the characters a message may hold.
     """
     _ = translator(language)
     if digest.empty:
@@ -201,7 +203,7 @@ def render_digest(
     read, outlets = _("button.read"), _("button.outlets")
     top_url = _top_url(digest) if day is not None else None
     preview = cache.preview(top_url) if top_url is not None else None
-    plan = plan_by_length(lengths)
+    plan = plan_by_length(lengths, limit)
     messages: list[OutboxMessage] = []
     for index, group in enumerate(plan):
         # The keyboard of /latest (bot.keyboards.items_keyboard), written as JSON text: a

@@ -19,7 +19,14 @@ from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, Filter
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+    User,
+)
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.magic_filter import MagicFilter
 
@@ -51,6 +58,26 @@ VIEWS_CHAT = {"chat_admin": "ask"}
 # A handler flag read by bot.channels.ActingForMiddleware: shows a chat's settings, to anyone
 # (a private chat acting for a channel is shown the channel's, as with the flags above).
 SHOWS_CHAT = {"shows_chat": True}
+
+
+def thread_of(message: Message | InaccessibleMessage | None) -> int | None:
+    """The forum topic a message was sent in: ``None`` in the general topic or a chat without
+    topics. A command sent in a topic binds what it changes there (``/subscribe``; follows
+    and modes likewise): the digest sections and alerts it makes go to that topic."""
+    if not isinstance(message, Message) or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
+def forum_thread(
+    message: Message | InaccessibleMessage | None, target: Chat
+) -> tuple[bool, int | None]:
+    """Whether ``message`` was sent in the forum it changes (not from a private chat acting
+    for a channel), and its topic: where that change binds."""
+    if message is None or message.chat.id != target.id:
+        return False, None
+    forum = isinstance(message, Message) and bool(message.chat.is_forum)
+    return forum, thread_of(message) if forum else None
 
 
 class Check(Filter):

@@ -19,10 +19,11 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import CallbackQuery, Chat, ErrorEvent
+from aiogram.types import CallbackQuery, Chat, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 from cachetools import TTLCache
 
+from bot.handlers.common import thread_of
 from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,9 @@ class Apologies:
         if chat_id is None or chat_id in self._recent:
             return
         self._recent[chat_id] = True
+        asked = inner.message if isinstance(inner, CallbackQuery) else inner
+        thread = thread_of(asked) if isinstance(asked, Message) else None
         try:
-            await bot.send_message(chat_id, text)
+            await bot.send_message(chat_id, text, message_thread_id=thread)
         except TelegramAPIError as exc:
             logger.warning("update %d: could not apologise: %s", event.update.update_id, exc)

@@ -26,6 +26,7 @@ from bot.handlers.common import (
     HASHTAG_CHARS,
     VIEWS_CHAT,
     edit,
+    forum_thread,
     hashtag,
     hashtag_list,
     on_command,
@@ -68,8 +69,9 @@ async def subscribe(
             _("subscribe.pick") if picker else _("tags.none"), reply_markup=picker
         )
         return
+    forum, thread = forum_thread(message, target)
     try:
-        done = await rules.subscribe(store, chat_id, typed)
+        done = await rules.subscribe(store, chat_id, typed, thread_id=thread, forum=forum)
     except rules.TooManySubscriptions:
         await message.answer(_too_many())
         return
@@ -81,6 +83,8 @@ async def subscribe(
         lines.append(_("subscribe.added").format(tags=hashtag_list(done.added)))
     if done.already:
         lines.append(_("subscribe.already").format(tags=hashtag_list(done.already)))
+    if thread is not None and (done.added or done.already):
+        lines.append(_("subscribe.in_topic"))
     explained = done.unknown[:UNKNOWN_EXPLAINED]
     suggested: dict[str, Tag] = {}
     for tag in explained:
@@ -160,7 +164,8 @@ async def toggle_tag(
         return
     chat_id = target.id
     try:
-        now_subscribed = await rules.toggle(store, chat_id, tag)
+        _forum, thread = forum_thread(query.message, target)
+        now_subscribed = await rules.toggle(store, chat_id, tag, thread)
     except rules.TooManySubscriptions:
         await query.answer(_too_many(), show_alert=True)
         return
@@ -184,7 +189,7 @@ async def confirm_tag(
         await query.answer(_("button.expired"), show_alert=True)
         return
     try:
-        await rules.follow(store, target.id, tag)
+        await rules.follow(store, target.id, tag, forum_thread(query.message, target)[1])
     except rules.TooManySubscriptions:
         await query.answer(_too_many(), show_alert=True)
         return

@@ -46,9 +46,10 @@ _UPSERT = (
     f"updated_at = excluded.updated_at RETURNING {CHAT_COLUMNS}"
 )
 _SUBSCRIBE = (
-    "INSERT INTO subscriptions (chat_id, tag_key, display, created_at) "
-    "VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id, tag_key) DO NOTHING"
+    "INSERT INTO subscriptions (chat_id, tag_key, display, created_at, thread_id) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (chat_id, tag_key) DO NOTHING"
 )
+_BIND = "UPDATE subscriptions SET thread_id = $3 WHERE chat_id = $1 AND tag_key = $2"
 _UNSUBSCRIBE = (
     "DELETE FROM subscriptions WHERE chat_id = $1 AND tag_key = $2 RETURNING tag_key, display"
 )
@@ -166,15 +167,30 @@ class ChatRepo(ButtonRefs):
         sql = "SELECT tag_key FROM subscriptions WHERE chat_id = $1"
         return {row[0] for row in await self.db.fetch(sql, chat_id)}
 
-    async def subscribe(self, chat_id: int, tags: Iterable[Tag]) -> list[Tag]:
-        """Add subscriptions (the chat must exist); returns the tags that were new."""
+    async def subscribe(
+        self, chat_id: int, tags: Iterable[Tag], thread_id: int | None = None
+    ) -> list[Tag]:
+        """Add subscriptions (the chat must exist), their digest sections bound to the forum
+        topic ``thread_id`` if given; returns the tags that were new."""
         added: list[Tag] = []
         now = _now()
         async with self.db.transaction() as tx:
             for tag in tags:
-                if await tx.execute(_SUBSCRIBE, chat_id, tag.key, tag.display, now):
+                if await tx.execute(_SUBSCRIBE, chat_id, tag.key, tag.display, now, thread_id):
                     added.append(tag)
         return added
+
+    async def bind(self, chat_id: int, keys: Iterable[str], thread_id: int | None) -> int:
+        """Send the digest sections of subscribed tags to a forum topic (``None``: to the
+        chat itself); how many subscriptions it named."""
+        rows = [(chat_id, key, thread_id) for key in keys]
+        async with self.db.transaction() as tx:
+            await tx.executemany(_BIND, rows)
+        return len(rows)
+
+    async def threads(self, chat_id: int) -> dict[str, int]:
+        """The forum topic of each subscription bound to one, by tag key."""
+        return (await subscription_threads(self.db, [chat_id])).get(chat_id, {})
 
     async def unsubscribe(self, chat_id: int, keys: Iterable[str]) -> list[Tag]:
         """Remove subscriptions by tag key; returns the removed tags with their display form."""
@@ -245,6 +261,20 @@ async def subscription_times(db: Database, chat_ids: Sequence[int]) -> dict[int,
     found: dict[int, dict[str, int]] = {}
     for chat_id, key, created_at in rows:
         found.setdefault(chat_id, {})[key] = created_at
+    return found
+
+
+async def subscription_threads(db: Database, chat_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """The forum topic of each of the chats' subscriptions bound to one, by tag key."""
+    d = db.dialect
+    rows = await db.fetch(
+        "SELECT chat_id, tag_key, thread_id FROM subscriptions "
+        f"WHERE chat_id {d.any(1)} AND thread_id IS NOT NULL",
+        d.array(chat_ids),
+    )
+    found: dict[int, dict[str, int]] = {}
+    for chat_id, key, thread_id in rows:
+        found.setdefault(chat_id, {})[key] = int(thread_id)
     return found
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.models import Chat
-from bot.storage.chats import subscription_times, subscriptions
+from bot.storage.chats import subscription_threads, subscription_times, subscriptions
 from bot.storage.records import ClaimResult, DigestRun, PlannedDigest, Unscheduled
 from bot.storage.rows import (
     CHAT_COLUMNS,
@@ -145,10 +145,12 @@ class DigestRepo:
         ids = [row["id"] for row in rows]
         tags = await subscriptions(self.db, ids)
         times = await subscription_times(self.db, ids)
+        threads = await subscription_threads(self.db, ids)
         chats = [chat_from_row(row, tags.get(row["id"], [])) for row in rows]
         for chat in chats:
             made = times.get(chat.id, {})
             chat.subscribed_at = {key: from_seconds(at) for key, at in made.items()}
+            chat.threads = threads.get(chat.id, {})
         return chats
 
     # -- runs --------------------------------------------------------------------------

@@ -5,7 +5,8 @@ A row's life::
     pending ──► sending ──► sent
        ▲           │  ├───► failed   (an error repeated past the retry limit, or a bad request)
        └───────────┘  └───► dropped  (the chat blocked the bot: the chat is deactivated)
-        retry: 429, a network or server error, a crash
+        retry: 429, a network or server error, a crash;
+        redirect: its forum topic is closed or gone, so it goes to the general topic
 
 ``sending`` is written (and committed) just before the request and ``sent`` just after the
 answer, so after a crash the rows still ``sending`` are exactly those that Telegram may have
@@ -52,6 +53,9 @@ _RETRY = (
     "UPDATE outbox SET status = 'pending', not_before = $1, last_error = $2, "
     "failures = failures + $3 WHERE id = $4"
 )
+_REDIRECT = (
+    "UPDATE outbox SET status = 'pending', text = $1, options = $2, last_error = $3 WHERE id = $4"
+)
 _FAIL = (
     "UPDATE outbox SET status = 'failed', last_error = $1, failures = failures + 1 WHERE id = $2"
 )
@@ -61,7 +65,7 @@ _COUNT = (
 )
 _PENDING = (
     "SELECT o.id, o.run_id, o.chat_id, COALESCE(c.type, 'private'), o.text, o.reply_markup, "
-    "o.attempts, o.failures, o.not_before, o.options "
+    "o.attempts, o.failures, o.not_before, o.options, c.language "
     "FROM outbox o LEFT JOIN chats c ON c.id = o.chat_id "
     f"WHERE o.{OPEN} AND o.status = 'pending' AND o.id > $1 ORDER BY o.id LIMIT $2"
 )
@@ -180,6 +184,7 @@ class OutboxRepo:
                 [(row_id,) for row_id in outcomes.release],
             )
             await tx.executemany(_RETRY, outcomes.retry_params())
+            await tx.executemany(_REDIRECT, outcomes.redirect_params())
             await tx.executemany(_FAIL, outcomes.failed_params())
             counts = outcomes.run_counts()
             await lock_runs(tx, [run for *_, run in counts])

@@ -6,6 +6,7 @@ from :mod:`bot.storage`), never from a backend's module.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -136,6 +137,7 @@ class OutboxRow:
     failures: int
     not_before: int  # Unix seconds
     options: str | None = None  # further sendMessage parameters, a JSON object
+    language: str | None = None  # the chat's, for a line delivery adds (a topic gone)
 
 
 @dataclass(slots=True)
@@ -150,6 +152,9 @@ class Outcomes:
     retry: list[tuple[int, int | None, int, str, bool]] = field(default_factory=list)
     failed: list[tuple[int, int | None, str]] = field(default_factory=list)
     release: list[int] = field(default_factory=list)  # marked sending, then not sent
+    # ``(row, text, options, error)``: back to pending with another text and options (a
+    # message for a forum topic that is gone, sent to the general topic instead)
+    redirect: list[tuple[int, str, str | None, str]] = field(default_factory=list)
     finish: set[int] = field(default_factory=set)
 
     # The statement parameters, in the same order for both backends' SQL.
@@ -161,6 +166,10 @@ class Outcomes:
     def retry_params(self) -> list[tuple[int, str, int, int]]:
         """``(not_before, error, failures to add, row)`` for each retry."""
         return [(at, err, int(counts), row) for row, _, at, err, counts in self.retry]
+
+    def redirect_params(self) -> list[tuple[str, str | None, str, int]]:
+        """``(text, options, error, row)`` for each redirect."""
+        return [(text, options, err, row) for row, text, options, err in self.redirect]
 
     def failed_params(self) -> list[tuple[str, int]]:
         return [(error, row_id) for row_id, _, error in self.failed]
@@ -216,3 +225,27 @@ class DigestRun:
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+# The option of an outbox row that sends it to a forum topic.
+THREAD = "message_thread_id"
+# Characters a message for a forum topic keeps free for the line added should the topic be
+# closed or deleted by the time it is sent (bot.delivery.topics).
+NOTE_ROOM = 200
+
+
+def thread_of_options(options: str | None) -> int | None:
+    """The topic a row's options send it to, if any."""
+    if not options or THREAD not in options:
+        return None
+    value = json.loads(options).get(THREAD)
+    return int(value) if isinstance(value, int) else None
+
+
+def with_thread(options: str | None, thread_id: int | None) -> str | None:
+    """Options that send the message to a topic (``None``: to the general topic)."""
+    parsed = json.loads(options) if options else {}
+    parsed.pop(THREAD, None)
+    if thread_id is not None:
+        parsed[THREAD] = thread_id
+    return json.dumps(parsed, ensure_ascii=False) if parsed else None

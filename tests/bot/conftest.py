@@ -287,9 +287,11 @@ class Tg:
         chat_id: int | None = None,
         language: str | None = "ru",
         chat_kind: str | None = None,
+        **extra: Any,
     ) -> list[Call]:
         """A button press on the bot's message ``on`` (a recorded sendMessage); ``chat_kind``
-        for a chat whose type its id does not tell (``"channel"``)."""
+        for a chat whose type its id does not tell (``"channel"``); ``extra``: further fields
+        of that message (a forum topic's)."""
         if isinstance(data, CallbackData):
             data = data.pack()
         chat_id = (on.chat_id if on else None) or (chat_id if chat_id is not None else user_id)
@@ -299,6 +301,7 @@ class Tg:
             "chat": self.chat(chat_id, chat_kind),
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Svodka"},
             "text": on.text if on else "…",
+            **extra,
         }
         if on is not None and on.markup:
             message["reply_markup"] = on.markup

@@ -45,6 +45,13 @@ Setting up (Python API):
   ``bot_rights``) set otherwise, e.g. ``{"can_post_messages": False}``; ``user(id)``,
   ``chat(id)``.
   ``auto_register=True`` makes any unknown positive chat id a new user (broadcast benchmarks).
+  Forums: ``add_chat(id, "supergroup", is_forum=True)``; ``create_topic(chat, name, *, by=None)
+  -> message_thread_id``, ``close_topic`` / ``reopen_topic`` / ``delete_topic(chat,
+  thread_id)``; ``send_text(…, thread=thread_id)`` posts in a topic (the update has
+  ``message_thread_id`` and ``is_topic_message``; a reply inherits the topic). A send with
+  ``message_thread_id`` to a deleted or unknown topic gets 400 ``Bad Request: message thread
+  not found``, to a closed one 400 ``Bad Request: TOPIC_CLOSED``; ``StoredMessage.thread_id``
+  says where a message landed (``tests/botapi/methods_topics.py``).
 
 Acting as Telegram and its users:
   ``send_text(user, chat, text, *, reply_to=None) -> StoredMessage`` queues a ``message``
@@ -138,9 +145,12 @@ the query string and/or a JSON object body and answers ``{"ok": true, "result": 
   users       {id, first_name?, username?, language_code?, last_name?}
               | {users: [...]} | {count, first_id?}
   chats       {id, type?, title?, username?, members?: {"<user_id>": status}, bot_status?,
-              bot_rights?}
+              bot_rights?, is_forum?}
+  topics      {chat_id, name} → {message_thread_id}
+  close_topic / reopen_topic / delete_topic {chat_id, message_thread_id}
   members     {chat_id, user_id, status, rights?}
-  send_text   {user_id, chat_id?, text, reply_to_message_id?} → the message + update_id
+  send_text   {user_id, chat_id?, text, reply_to_message_id?, message_thread_id?}
+              → the message + update_id
               | {messages: [{user_id, chat_id?, text}, …]}    → [update_id, …]
   press_button {user_id, chat_id, message_id, callback_data? | text?} → {callback_query_id}
   inline_query {user_id, query, offset?}    → {inline_query_id}
@@ -177,7 +187,8 @@ sendMessage, sendDocument, getFile, editMessageText, editMessageCaption, answerI
 editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery, getChat,
 getChatMember, getChatAdministrators, getChatMemberCount, leaveChat, set/get/deleteMyCommands
 (per scope and language_code, no fallback), set/getMyDescription, set/getMyShortDescription,
-set/getMyName, set/getChatMenuButton.
+set/getMyName, set/getChatMenuButton, create/close/reopen/deleteForumTopic (in a forum, with
+the bot an administrator).
 
 Validated like Telegram (400 ``Bad Request: …`` unless noted): ``chat_id is empty``, ``chat
 not found`` (``@username`` finds public chats only); ``message text is empty`` (also when only
@@ -217,7 +228,7 @@ more than one action field is refused (Telegram uses the first).
 
 Not emulated: MarkdownV2/Markdown are accepted but not parsed (the raw text is the visible
 text); media other than documents, ``chosen_inline_result`` feedback and inline edits,
-payments, forum topics, business messages, reactions; bare-domain URL detection; the
+payments, business messages, reactions; bare-domain URL detection; the
 100-entities cap; limits on edits; concurrent webhook connections; inline_message_id edits
 (400 ``MESSAGE_ID_INVALID``). Length is counted in code points, as Telegram does (4096 emoji
 pass); ``length_unit="utf16"`` counts UTF-16 units instead.

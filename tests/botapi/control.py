@@ -99,6 +99,7 @@ async def chats(tg: Driver, args: Args) -> Any:
         _int(args, "id"), args.get("type", "group"), title=args.get("title"),
         username=args.get("username"), members=members,
         bot_status=args.get("bot_status", "member"), bot_rights=args.get("bot_rights"),
+        is_forum=_bool(args, "is_forum"),
     )  # fmt: skip
     return chat_json(chat)
 
@@ -119,8 +120,33 @@ async def send_text(tg: Driver, args: Args) -> Any:
     message = tg.send_text(
         _int(args, "user_id"), _opt_int(args, "chat_id"), str(args["text"]),
         reply_to=_opt_int(args, "reply_to_message_id"),
+        thread=_opt_int(args, "message_thread_id"),
     )  # fmt: skip
     return {**message.to_control(tg.bot), "update_id": message.update_id}
+
+
+@endpoint("topics")
+async def topics(tg: Driver, args: Args) -> Any:
+    thread_id = tg.create_topic(_int(args, "chat_id"), str(args["name"]))
+    return {"message_thread_id": thread_id}
+
+
+@endpoint("close_topic")
+async def close_topic(tg: Driver, args: Args) -> Any:
+    tg.close_topic(_int(args, "chat_id"), _int(args, "message_thread_id"))
+    return True
+
+
+@endpoint("reopen_topic")
+async def reopen_topic(tg: Driver, args: Args) -> Any:
+    tg.reopen_topic(_int(args, "chat_id"), _int(args, "message_thread_id"))
+    return True
+
+
+@endpoint("delete_topic")
+async def delete_topic(tg: Driver, args: Args) -> Any:
+    tg.delete_topic(_int(args, "chat_id"), _int(args, "message_thread_id"))
+    return True
 
 
 @endpoint("press_button")

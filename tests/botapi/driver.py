@@ -9,15 +9,17 @@ from typing import Any
 
 from tests.botapi import methods_chats, methods_messages  # noqa: F401  (registers methods)
 from tests.botapi.entities import detect_entities
-from tests.botapi.errors import forbidden
+from tests.botapi.errors import APIError, forbidden
 from tests.botapi.failures import Failures
 from tests.botapi.methods_chats import member_json
+from tests.botapi.methods_topics import find_topic, open_topic, remove_topic
 from tests.botapi.models import (
     MEMBER_STATUSES,
     CallbackQueryRecord,
     Chat,
     ChatType,
     StoredMessage,
+    Topic,
     User,
 )
 from tests.botapi.observer import ChatRef
@@ -67,12 +69,17 @@ class Driver(Failures):
         members: Mapping[int, str] | None = None,
         bot_status: str = "member",
         bot_rights: Mapping[str, bool] | None = None,
+        is_forum: bool = False,
     ) -> Chat:
         """Register a group, supergroup or channel; ``members`` maps user id to status;
-        ``bot_rights`` the bot's rights as an administrator, where not the defaults."""
+        ``bot_rights`` the bot's rights as an administrator, where not the defaults;
+        ``is_forum`` makes a supergroup a forum (topics: :meth:`create_topic`)."""
         if type == "private":
             raise ValueError("private chats come with add_user()")
+        if is_forum and type != "supergroup":
+            raise ValueError("only a supergroup can be a forum")
         chat = Chat(chat_id, type, title=title or f"Chat {chat_id}", username=username)
+        chat.is_forum = is_forum
         chat.bot_status = bot_status
         if bot_rights:
             chat.rights[self.bot.id] = dict(bot_rights)
@@ -124,8 +131,11 @@ class Driver(Failures):
         text: str,
         *,
         reply_to: StoredMessage | int | None = None,
+        thread: int | None = None,
     ) -> StoredMessage:
-        """A user writes ``text`` in ``chat`` (``None``: their private chat with the bot).
+        """A user writes ``text`` in ``chat`` (``None``: their private chat with the bot),
+        in a forum in topic ``thread`` (``None``: the general topic, or the topic of the
+        message replied to).
 
         The update carries the entities Telegram would add (``bot_command`` first of all).
         In a group under privacy mode only commands, mentions of the bot and replies to it
@@ -140,10 +150,14 @@ class Driver(Failures):
         if target.type == "private" and target.forbidden == forbidden(BLOCKED).description:
             self.unblock(target, notify=True)  # writing to a blocked bot unblocks it
         replied = target.messages.get(reply_to) if isinstance(reply_to, int) else reply_to
+        if thread is not None:
+            self._topic(target, thread)  # a topic of this forum, not deleted
+        elif replied is not None:
+            thread = replied.thread_id
         message = StoredMessage(
             chat=target, message_id=target.next_message_id(), date=int(time.time()),
             sent_at=time.monotonic(), from_bot=False, sender=sender, text=text,
-            entities=detect_entities(text), raw_text=text, reply_to=replied,
+            entities=detect_entities(text), raw_text=text, reply_to=replied, thread_id=thread,
         )  # fmt: skip
         target.messages[message.message_id] = message
         if self._reaches_bot(target, message):
@@ -158,6 +172,36 @@ class Driver(Failures):
         replied_to_bot = message.reply_to is not None and message.reply_to.from_bot
         mentioned = f"@{self.bot.username}".lower() in text.lower()
         return text.startswith("/") or replied_to_bot or mentioned
+
+    # -- forum topics ---------------------------------------------------------------------
+
+    def create_topic(self, chat_id: ChatRef, name: str, *, by: UserRef | None = None) -> int:
+        """A member (``by``, else the chat's first administrator) opens a topic in a forum;
+        its ``message_thread_id``."""
+        chat = self.chat(chat_id)
+        creator = self.user(by) if by is not None else self._actor(chat)
+        try:
+            return open_topic(self, chat, name, creator, 7322096).id
+        except APIError as error:
+            raise ValueError(f"chat {chat.id}: {error.description}") from None
+
+    def close_topic(self, chat_id: ChatRef, thread_id: int) -> None:
+        """Close a topic: sends to it get 400 ``TOPIC_CLOSED`` until it is reopened."""
+        self._topic(chat_id, thread_id).closed = True
+
+    def reopen_topic(self, chat_id: ChatRef, thread_id: int) -> None:
+        self._topic(chat_id, thread_id).closed = False
+
+    def delete_topic(self, chat_id: ChatRef, thread_id: int) -> None:
+        """Delete a topic and its messages: sends to it get 400 ``message thread not found``."""
+        remove_topic(self, self.chat(chat_id), self._topic(chat_id, thread_id))
+
+    def _topic(self, chat_id: ChatRef, thread_id: int) -> Topic:
+        chat = self.chat(chat_id)
+        try:
+            return find_topic(chat, thread_id)
+        except APIError:
+            raise ValueError(f"chat {chat.id} has no topic {thread_id}") from None
 
     def press_button(
         self,

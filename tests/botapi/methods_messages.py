@@ -11,6 +11,7 @@ from tests.botapi.entities import format_text, text_length
 from tests.botapi.errors import APIError, bad_request
 from tests.botapi.html import ParsedText
 from tests.botapi.markup import parse_reply_markup
+from tests.botapi.methods_topics import send_thread
 from tests.botapi.models import Chat, StoredFile, StoredMessage
 from tests.botapi.params import Params, UploadedFile
 
@@ -116,10 +117,12 @@ async def send_message(tg: Telegram, p: Params) -> dict[str, Any]:
     _check_length(tg, parsed.text, MAX_TEXT, "message")
     _check_link_preview(p)
     reply_to = _reply_target(tg, chat, p)
+    thread_id = send_thread(chat, p, reply_to)
     tg.admit_send(chat, p)
     message = _store(
         tg, chat, p, text=parsed.text, entities=parsed.entities, raw_text=raw, parse_mode=mode,
         reply_markup=markup, reply_to=reply_to, dropped_links=parsed.dropped_links,
+        thread_id=thread_id,
     )  # fmt: skip
     return message.to_api(tg.bot)
 
@@ -165,6 +168,7 @@ async def send_document(tg: Telegram, p: Params) -> dict[str, Any]:
     chat = tg.writable(tg.find_chat(p.raw.get("chat_id")))
     _check_length(tg, parsed.text, MAX_CAPTION, "message caption")
     reply_to = _reply_target(tg, chat, p)
+    thread_id = send_thread(chat, p, reply_to)
     tg.admit_send(chat, p)
     tg.files[stored.file_id] = stored
     document = stored.to_api()
@@ -175,6 +179,7 @@ async def send_document(tg: Telegram, p: Params) -> dict[str, Any]:
     message = _store(
         tg, chat, p, caption=parsed.text or None, entities=parsed.entities, raw_text=raw or None,
         parse_mode=mode, reply_markup=markup, reply_to=reply_to, document=document,
+        thread_id=thread_id,
     )  # fmt: skip
     return message.to_api(tg.bot)
 
@@ -285,9 +290,10 @@ async def delete_message(tg: Telegram, p: Params) -> bool:
 @api_method("sendChatAction")
 async def send_chat_action(tg: Telegram, p: Params) -> bool:
     action = p.get_str("action")
-    tg.writable(tg.find_chat(p.raw.get("chat_id")))
+    chat = tg.writable(tg.find_chat(p.raw.get("chat_id")))
     if action not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
+    send_thread(chat, p, None)
     return True
 
 

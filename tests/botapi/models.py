@@ -35,6 +35,20 @@ class User:
         return out
 
 
+@dataclass(slots=True)
+class Topic:
+    """A forum topic; its id is the id of the service message that opened it, as in Telegram."""
+
+    id: int
+    name: str
+    icon_color: int = 7322096
+    closed: bool = False
+    deleted: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        return {"message_thread_id": self.id, "name": self.name, "icon_color": self.icon_color}
+
+
 @dataclass(slots=True, eq=False)
 class Chat:
     """A chat; its messages (the bot's and the users') live here, keyed by message id."""
@@ -50,6 +64,8 @@ class Chat:
     rights: dict[int, dict[str, bool]] = field(default_factory=dict)
     forbidden: str | None = None  # the 403 description while the bot cannot write here
     migrated_to: int | None = None
+    is_forum: bool = False  # a supergroup with topics
+    topics: dict[int, Topic] = field(default_factory=dict)  # by message_thread_id
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     last_message_id: int = 0
 
@@ -65,6 +81,8 @@ class Chat:
             out["title"] = self.title or f"Chat {self.id}"
             if self.username:
                 out["username"] = self.username
+            if self.is_forum:
+                out["is_forum"] = True
         return out
 
     def next_message_id(self) -> int:
@@ -94,6 +112,7 @@ class StoredMessage:
     caption: str | None = None
     document: dict[str, Any] | None = None
     reply_to: StoredMessage | None = None
+    thread_id: int | None = None  # the forum topic it was posted in (None: the general topic)
     edit_date: int | None = None
     edits: int = 0
     deleted: bool = False
@@ -136,6 +155,9 @@ class StoredMessage:
             out["from"] = bot.to_api()
         elif self.sender is not None:
             out["from"] = self.sender.to_api()
+        if self.thread_id is not None:
+            out["message_thread_id"] = self.thread_id
+            out["is_topic_message"] = True
         out["chat"] = self.chat.to_api()
         out["date"] = self.date
         if self.edit_date is not None:

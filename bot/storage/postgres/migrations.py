@@ -217,6 +217,13 @@ CREATE TABLE channel_admins (
 CREATE INDEX channel_admins_channel ON channel_admins (channel_id);
 """
 
+# Reserved for other schema changes of this release (see bot.storage.sqlite.migrations).
+V8_RESERVED = "SELECT 1;"
+V9_RESERVED = "SELECT 1;"
+
+# The forum topic of a subscription (see bot.storage.sqlite.migrations.V10_TOPICS).
+V10_TOPICS = "ALTER TABLE subscriptions ADD COLUMN thread_id BIGINT;"
+
 # Released: never edit an entry, add new ones at the end.
 MIGRATIONS: list[str] = [
     V1,
@@ -226,4 +233,7 @@ MIGRATIONS: list[str] = [
     V5_RECEIVED,
     V6_OUTLETS,
     V7_CHANNEL_ADMINS,
+    V8_RESERVED,
+    V9_RESERVED,
+    V10_TOPICS,
 ]

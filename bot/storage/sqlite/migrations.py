@@ -240,6 +240,17 @@ CREATE TABLE channel_admins (
 CREATE INDEX channel_admins_channel ON channel_admins (channel_id);
 """
 
+# Versions 8 and 9 are reserved for other schema changes of this release, which fill them in;
+# until then they change nothing, so that every later version keeps its number.
+V8_RESERVED = "SELECT 1;"
+V9_RESERVED = "SELECT 1;"
+
+V10_TOPICS = """
+-- The forum topic a subscription's digest section goes to (Telegram's message_thread_id),
+-- set by a /subscribe sent inside a topic; NULL for the chat itself (the general topic).
+ALTER TABLE subscriptions ADD COLUMN thread_id INTEGER;
+"""
+
 # Released: never edit an entry, add new ones at the end.
 MIGRATIONS: list[str] = [
     V1_BASE + V1_DELIVERY + V1_FEEDS,
@@ -249,4 +260,7 @@ MIGRATIONS: list[str] = [
     V5_RECEIVED,
     V6_OUTLETS,
     V7_CHANNEL_ADMINS,
+    V8_RESERVED,
+    V9_RESERVED,
+    V10_TOPICS,
 ]
