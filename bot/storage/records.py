@@ -110,8 +110,9 @@ class Unscheduled:
 
     id: int
     timezone: str | None
-    digest_time: str | None  # 'HH:MM'
+    digest_time: str | None  # 'HH:MM', or several: '08:00,19:00'
     updated_at: datetime
+    digest_days: int = 0b1111111  # bit 0 Monday
 
 
 @dataclass(slots=True)
