@@ -18,6 +18,8 @@ cannot keep it on top of every list."""
 
 EVERY_DAY = 0b1111111
 """A chat's digest days as a bit mask: bit 0 is Monday, as ``date.weekday()`` counts."""
+WEEKDAYS = 0b0011111  # Monday to Friday
+WEEKEND = 0b1100000
 
 
 def is_ahead(published: datetime, now: datetime | None = None) -> bool:

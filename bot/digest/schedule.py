@@ -23,8 +23,6 @@ from bot.models import EVERY_DAY, Chat
 SETTINGS_GRACE = timedelta(hours=1)
 MAX_TIMES = 6
 """Digests a day, at most: each one a message, and people asked for morning and evening."""
-WEEKDAYS = 0b0011111  # Monday to Friday; bit 0 is Monday, as ``date.weekday()`` counts
-WEEKEND = 0b1100000
 _SEARCH_DAYS = 9  # a week and the days a zone's calendar may skip or repeat
 
 

@@ -29,8 +29,21 @@ async def test_settings_show_the_defaults_and_buttons(tg: Tg) -> None:
     assert "Время дайджеста: 09:00 (по умолчанию)" in text
     assert "Часовой пояс: Алматы (UTC+05:00) (по умолчанию)" in text
     assert "Ежедневный дайджест: включён" in text
+    assert "Дни: каждый день\n" in text
+    assert "Тихие часы: нет\n" in text
     labels = [label for label, _ in reply.buttons]
-    assert labels[0] == "✅ Алматы (UTC+05:00)"
+    assert labels[:9] == [
+        "✅Пн",
+        "✅Вт",
+        "✅Ср",
+        "✅Чт",
+        "✅Пт",
+        "✅Сб",
+        "✅Вс",
+        "Каждый день",
+        "По будням",
+    ]
+    assert labels[9] == "✅ Алматы (UTC+05:00)"
     assert "Москва (UTC+03:00)" in labels
     assert labels[-1] == "⏸ Приостановить дайджест"
     english = only(await tg.send("/settings", language="en"))
@@ -94,7 +107,7 @@ async def test_time_in_the_forms_people_write(
 @pytest.mark.parametrize("bad", ["25:00", "09:60", "nine", "9:5", "-1:00", "13 pm"])
 async def test_a_bad_time_gets_a_clear_message(tg: Tg, store: Storage, bad: str) -> None:
     reply = only(await tg.send(f"/time {bad}"))
-    assert reply.text.startswith(f"«{bad}» — не время. Напишите часы и минуты от 0:00 до 23:59")
+    assert reply.text.startswith(f"«{bad}» — не время и не день. Напишите часы и минуты")
     chat = await store.chats.get(USER_ID)
     assert chat is not None
     assert chat.digest_time is None
@@ -102,7 +115,7 @@ async def test_a_bad_time_gets_a_clear_message(tg: Tg, store: Storage, bad: str)
 
 async def test_a_message_long_time_is_quoted_cut(tg: Tg) -> None:
     reply = only(await tg.send("/time " + "9" * 4000))
-    assert reply.text.startswith("«" + "9" * 63 + "…» — не время.")
+    assert reply.text.startswith("«" + "9" * 63 + "…» — не время и не день.")
 
 
 async def test_time_without_argument_explains(tg: Tg) -> None:

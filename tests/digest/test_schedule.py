@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.digest.schedule import (
-    WEEKDAYS,
     Schedule,
     chat_schedule,
     first_due,
@@ -17,7 +16,7 @@ from bot.digest.schedule import (
     next_digest,
     zone,
 )
-from bot.models import EVERY_DAY, Chat
+from bot.models import EVERY_DAY, WEEKDAYS, Chat
 
 ALMATY = ZoneInfo("Asia/Almaty")
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -7,9 +7,8 @@ from datetime import time
 
 import pytest
 
-from bot.digest.schedule import WEEKDAYS
 from bot.errors import IntegrityError
-from bot.models import Tag
+from bot.models import WEEKDAYS, Tag
 from bot.storage import Storage
 
 
