@@ -84,9 +84,13 @@ def first_at_or_after(moment: datetime, at: time | Schedule, tz: ZoneInfo) -> da
     found: list[datetime] = []
     for _ in range(_SEARCH_DAYS):
         later = [c for c in _on_day(day, schedule, tz) if c >= moment]
-        if found:  # a time pushed past midnight by a gap may come after the next day's first
+        if found:
             return min(found + later)
-        found = later
+        if later:
+            first = min(later)
+            if first.astimezone(tz).date() <= day:
+                return first
+            found = later  # pushed past midnight by a gap: the next day's first may be earlier
         day += timedelta(days=1)
     if found:
         return min(found)
