@@ -28,7 +28,7 @@ async def test_settings_show_the_defaults_and_buttons(tg: Tg) -> None:
     text = parse_html(reply.text).text
     assert "Время дайджеста: 09:00 (по умолчанию)" in text
     assert "Часовой пояс: Алматы (UTC+05:00) (по умолчанию)" in text
-    assert "Ежедневный дайджест: включён" in text
+    assert "Дайджест: включён" in text
     assert "Дни: каждый день\n" in text
     assert "Тихие часы: нет\n" in text
     labels = [label for label, _ in reply.buttons]
@@ -74,7 +74,7 @@ async def test_after_a_change_the_next_digest_is_the_coming_one(tg: Tg, store: S
     assert "Подписок пока нет" in text
     paused = parse_html(only(await tg.send("/pause")).text).text
     assert "Следующий дайджест" not in paused
-    assert "Ежедневный дайджест: на паузе" in paused
+    assert "Дайджест: на паузе" in paused
 
 
 async def test_time_is_stored_and_the_next_digest_recomputed(tg: Tg, store: Storage) -> None:
@@ -177,14 +177,14 @@ async def test_pause_and_resume_by_command_and_button(tg: Tg, store: Storage) ->
     await tg.send("/start")
     await _force_next_digest(store)
     reply = only(await tg.send("/pause"))
-    assert reply.text.startswith("⏸ Ежедневный дайджест приостановлен.")
+    assert reply.text.startswith("⏸ Дайджест приостановлен.")
     assert await _next_digest(store) is None
     assert reply.buttons[-1][0] == "▶️ Возобновить дайджест"
     calls = await tg.press(reply.button("Возобновить"), on=reply)
     chat = await store.chats.get(USER_ID)
     assert chat is not None
     assert not chat.paused
-    assert "Ежедневный дайджест: включён" in parse_html(only(calls, "editMessageText").text).text
+    assert "Дайджест: включён" in parse_html(only(calls, "editMessageText").text).text
     await tg.press(SetPaused(paused=True))
     chat = await store.chats.get(USER_ID)
     assert chat is not None
@@ -203,4 +203,4 @@ async def test_a_forged_timezone_button_is_refused(tg: Tg, store: Storage) -> No
 async def test_english_settings(tg: Tg) -> None:
     text = parse_html(only(await tg.send("/settings", language="en")).text).text
     assert "Digest time: 09:00 (default)" in text
-    assert "Daily digest: on" in text
+    assert "Digest: on" in text
