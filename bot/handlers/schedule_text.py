@@ -101,20 +101,21 @@ def parse_schedule(text: str) -> ScheduleText:
     whole = parse_time(text)
     if whole is not None:  # one time in a form with a space: "7 30", "7:30 pm"
         return ScheduleText(times=(whole,))
-    words = _RANGE.sub("-", text.casefold().replace("ё", "е")).replace(",", " ").split()
+    words = _RANGE.sub("-", text).replace(",", " ").split()
     times: set[time] = set()
     days = 0
     weekly = False
     index = 0
     while index < len(words):
-        word = words[index].rstrip(".")
+        word = words[index]
+        key = word.casefold().replace("ё", "е").rstrip(".")
         index += 1
-        if word in _FILLER:
+        if key in _FILLER:
             continue
-        if word in _WEEKLY:
+        if key in _WEEKLY:
             weekly = True
             continue
-        mask = _SETS.get(word) or _day_range(word)
+        mask = _SETS.get(key) or _day_range(key)
         if mask is not None:
             days |= mask
             continue
@@ -148,6 +149,12 @@ def parse_quiet(text: str) -> tuple[time, time] | None:
 def times_list(times: tuple[time, ...], locale: str) -> str:
     """``08:00 и 19:00`` / ``08:00 and 19:00``."""
     return format_list([at.strftime("%H:%M") for at in times], locale=locale)
+
+
+def week(locale: str) -> list[str]:
+    """The days' short names from Monday, capitalised: ``Пн`` … ``Вс``, ``Mon`` … ``Sun``."""
+    names = get_day_names("abbreviated", locale=locale)
+    return [str(names[day]).capitalize() for day in range(7)]
 
 
 def day_names(days: int, locale: str) -> str:

@@ -30,6 +30,7 @@ from bot.handlers.schedule_text import (
     parse_quiet,
     parse_schedule,
     times_list,
+    week,
 )
 from bot.i18n import current_locale
 from bot.keyboards import COMMON_TIMEZONES, settings_keyboard
@@ -124,13 +125,12 @@ async def settings_view(
             lines.append(_("settings.no_subscriptions"))
     text = "\n".join(lines) + "\n\n" + _("settings.how")
     zones = [(name, zone_name(name)) for name in COMMON_TIMEZONES]
-    names = day_names(EVERY_DAY, current_locale()).split(", ")
     return text, settings_keyboard(
         zones,
         tz.key,
         paused=chat.paused,
         days=schedule.days,
-        day_names=[name.capitalize() for name in names],
+        day_names=week(current_locale()),
         quiet_silent=None if chat.quiet_start is None else chat.quiet_silent,
     )
 
@@ -152,7 +152,7 @@ async def set_time(
     message: Message, command: CommandObject, store: Storage, settings: Settings, target: Chat
 ) -> None:
     asked = parse_schedule(command.args or "")
-    if asked.problem in (None, Problem.EMPTY) and asked.days is None and not asked.times:
+    if asked.problem is Problem.EMPTY:
         await message.answer(_("settings.time_usage").format(max=MAX_TIMES))
         return
     if asked.problem is Problem.WORD:
