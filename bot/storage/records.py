@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.models import EVERY_DAY
+
 
 @dataclass(slots=True)
 class IngestResult:
@@ -112,7 +114,7 @@ class Unscheduled:
     timezone: str | None
     digest_time: str | None  # 'HH:MM', or several: '08:00,19:00'
     updated_at: datetime
-    digest_days: int = 0b1111111  # bit 0 Monday
+    digest_days: int = EVERY_DAY  # a mask, bit 0 Monday
 
 
 @dataclass(slots=True)
