@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from datetime import time
 from enum import Enum
 
+from aiogram.utils.i18n import gettext as _
 from babel.dates import get_day_names
 from babel.lists import format_list
 
-from bot.digest.schedule import MAX_TIMES
+from bot.digest.schedule import MAX_TIMES, Schedule
 from bot.handlers.clock import parse_time
+from bot.i18n import current_locale
 from bot.models import EVERY_DAY, WEEKDAYS, WEEKEND
 
 DAY_NAMES = {
@@ -161,3 +163,23 @@ def day_names(days: int, locale: str) -> str:
     """``пн, ср, пт`` / ``Mon, Wed, Fri``."""
     names = get_day_names("abbreviated", locale=locale)
     return ", ".join(str(names[day]) for day in range(7) if days >> day & 1)
+
+
+def describe_days(days: int) -> str:
+    """``каждый день``, ``по будням``, ``раз в неделю: вс`` or ``пн, ср, пт``."""
+    if days == EVERY_DAY:
+        return _("schedule.every_day")
+    if days == WEEKDAYS:
+        return _("schedule.weekdays")
+    if days == WEEKEND:
+        return _("schedule.weekend")
+    names = day_names(days, current_locale())
+    return _("schedule.weekly").format(day=names) if days.bit_count() == 1 else names
+
+
+def describe(schedule: Schedule) -> str:
+    """``в 08:00 и 19:00``, ``по будням в 08:00``: the schedule as a phrase."""
+    times = times_list(schedule.times, current_locale())
+    if schedule.days == EVERY_DAY:
+        return _("schedule.at").format(times=times)
+    return _("schedule.days_at").format(days=describe_days(schedule.days), times=times)

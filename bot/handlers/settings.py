@@ -9,7 +9,9 @@ the channel that chat runs (:mod:`bot.channels`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -20,21 +22,21 @@ from babel.dates import format_skeleton
 
 from bot.callbacks import SetDays, SetPaused, SetQuietSilent, SetTimezone
 from bot.config import Settings
-from bot.digest.schedule import MAX_TIMES, Schedule, chat_schedule, next_digest, zone
+from bot.digest.schedule import MAX_TIMES, chat_schedule, next_digest, zone
 from bot.handlers.clock import resolve_timezone
 from bot.handlers.common import CHANGES_CHAT, SHOWS_CHAT, edit, on_command, zone_name
 from bot.handlers.schedule_text import (
     OFF,
     Problem,
-    day_names,
+    describe,
+    describe_days,
     parse_quiet,
     parse_schedule,
-    times_list,
     week,
 )
 from bot.i18n import current_locale
 from bot.keyboards import COMMON_TIMEZONES, settings_keyboard
-from bot.models import EVERY_DAY, WEEKDAYS, WEEKEND, Chat
+from bot.models import Chat
 from bot.render import echo, escape
 from bot.storage import Storage
 
@@ -52,26 +54,6 @@ def router() -> Router:
     routes.callback_query.register(days_button, SetDays.filter(), flags=CHANGES_CHAT)
     routes.callback_query.register(quiet_button, SetQuietSilent.filter(), flags=CHANGES_CHAT)
     return routes
-
-
-def describe_days(days: int) -> str:
-    """``каждый день``, ``по будням``, ``раз в неделю: вс`` or ``пн, ср, пт``."""
-    if days == EVERY_DAY:
-        return _("schedule.every_day")
-    if days == WEEKDAYS:
-        return _("schedule.weekdays")
-    if days == WEEKEND:
-        return _("schedule.weekend")
-    names = day_names(days, current_locale())
-    return _("schedule.weekly").format(day=names) if days.bit_count() == 1 else names
-
-
-def describe(schedule: Schedule) -> str:
-    """``в 08:00 и 19:00``, ``по будням в 08:00``: the schedule as a phrase."""
-    times = times_list(schedule.times, current_locale())
-    if schedule.days == EVERY_DAY:
-        return _("schedule.at").format(times=times)
-    return _("schedule.days_at").format(days=describe_days(schedule.days), times=times)
 
 
 def _quiet_line(chat: Chat) -> str:
@@ -244,6 +226,22 @@ async def timezone_button(
     await _redraw(query, store, settings, target, toast)
 
 
+async def _switch(
+    query: CallbackQuery,
+    store: Storage,
+    settings: Settings,
+    target: Chat,
+    change: Callable[[], Awaitable[bool]],
+    toast: str,
+) -> None:
+    """A settings button: the change stored, the toast shown, the panel redrawn in place."""
+    if query.message is None:  # too old to edit: nothing is changed
+        await query.answer()
+        return
+    await change()
+    await _redraw(query, store, settings, target, toast)
+
+
 async def pause_button(
     query: CallbackQuery,
     callback_data: SetPaused,
@@ -251,12 +249,10 @@ async def pause_button(
     settings: Settings,
     target: Chat,
 ) -> None:
-    if query.message is None:
-        await query.answer()
-        return
-    await store.chats.set_paused(target.id, callback_data.paused)
-    toast = _("settings.paused_toast") if callback_data.paused else _("settings.resumed_toast")
-    await _redraw(query, store, settings, target, toast)
+    paused = callback_data.paused
+    change = partial(store.chats.set_paused, target.id, paused)
+    toast = _("settings.paused_toast") if paused else _("settings.resumed_toast")
+    await _switch(query, store, settings, target, change, toast)
 
 
 async def days_button(
@@ -266,12 +262,9 @@ async def days_button(
     settings: Settings,
     target: Chat,
 ) -> None:
-    if query.message is None:
-        await query.answer()
-        return
-    await store.chats.set_digest_days(target.id, callback_data.days)
+    change = partial(store.chats.set_digest_days, target.id, callback_data.days)
     toast = _("settings.days").format(days=describe_days(callback_data.days))
-    await _redraw(query, store, settings, target, toast)
+    await _switch(query, store, settings, target, change, toast)
 
 
 async def quiet_button(
@@ -281,9 +274,7 @@ async def quiet_button(
     settings: Settings,
     target: Chat,
 ) -> None:
-    if query.message is None:
-        await query.answer()
-        return
-    await store.chats.set_quiet_silent(target.id, callback_data.silent)
-    toast = _("settings.quiet_silent") if callback_data.silent else _("settings.quiet_hold")
-    await _redraw(query, store, settings, target, toast)
+    silent = callback_data.silent
+    change = partial(store.chats.set_quiet_silent, target.id, silent)
+    toast = _("settings.quiet_silent") if silent else _("settings.quiet_hold")
+    await _switch(query, store, settings, target, change, toast)
