@@ -27,8 +27,15 @@ from bot.config import Settings
 from bot.digest.builder import MAIN_STORIES, WINDOW, Candidate, Digest, candidates, compose
 from bot.digest.fresh import NewArticles
 from bot.digest.render import ItemCache, render_digest
-from bot.digest.schedule import Schedule, chat_schedule, first_due, interval, next_after, zone
-from bot.models import EVERY_DAY, Chat, Story
+from bot.digest.schedule import (
+    chat_schedule,
+    first_due,
+    interval,
+    next_after,
+    stored_schedule,
+    zone,
+)
+from bot.models import Chat, Story
 from bot.pages import tell
 from bot.storage import Repositories, Storage
 from bot.storage.records import ClaimResult, DigestRun, OutboxMessage, PlannedDigest
@@ -84,8 +91,8 @@ class Planner:
             planned = []
             for chat in chats:
                 tz = zone(chat.timezone, self.settings.default_timezone)
-                times = times_from_text(chat.digest_time) or (self.settings.digest_time,)
-                at = Schedule(tuple(sorted(set(times))), chat.digest_days or EVERY_DAY)
+                times = times_from_text(chat.digest_time)
+                at = stored_schedule(times, chat.digest_days, self.settings.digest_time)
                 planned.append((chat, first_due(now, chat.updated_at, at, tz)))
             await self.storage.digests.schedule(planned)
             done += len(planned)

@@ -11,6 +11,7 @@ sent at its first occurrence only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,10 +50,16 @@ def schedule_of(at: time | Schedule) -> Schedule:
     return at if isinstance(at, Schedule) else Schedule((at,))
 
 
+def stored_schedule(times: Sequence[time], days: int, default_time: time) -> Schedule:
+    """A schedule as stored: no times is ``DIGEST_TIME``; no days, or a mask out of range,
+    every day."""
+    return Schedule(tuple(sorted(set(times or (default_time,)))), (days & EVERY_DAY) or EVERY_DAY)
+
+
 def chat_schedule(chat: Chat, default_time: time) -> Schedule:
     """The chat's schedule: its times (``DIGEST_TIME`` while it has none) on its days."""
-    times = chat.digest_times or ((chat.digest_time,) if chat.digest_time else (default_time,))
-    return Schedule(tuple(sorted(set(times))), chat.digest_days or EVERY_DAY)
+    times = chat.digest_times or ((chat.digest_time,) if chat.digest_time else ())
+    return stored_schedule(times, chat.digest_days, default_time)
 
 
 def zone(name: str | None, default: str) -> ZoneInfo:
