@@ -89,6 +89,7 @@ MENU_COMMANDS: tuple[tuple[str, str, Role], ...] = (
     ("settings", N_("command.settings"), Role.READER),
     ("time", N_("command.time"), Role.CHAT_ADMIN),
     ("timezone", N_("command.timezone"), Role.CHAT_ADMIN),
+    ("quiet", N_("command.quiet"), Role.CHAT_ADMIN),
     ("pause", N_("command.pause"), Role.CHAT_ADMIN),
     ("resume", N_("command.resume"), Role.CHAT_ADMIN),
     ("channels", N_("command.channels"), Role.PRIVATE),

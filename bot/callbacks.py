@@ -93,6 +93,18 @@ class SetPaused(CallbackData, prefix="dp"):
     paused: bool
 
 
+class SetDays(CallbackData, prefix="sd"):
+    """The digest's weekdays: a mask, bit 0 Monday (one day: weekly)."""
+
+    days: Annotated[int, Field(ge=1, le=0b1111111)]
+
+
+class SetQuietSilent(CallbackData, prefix="qs"):
+    """In quiet hours, send alerts silently (True) or hold them until the end (False)."""
+
+    silent: bool
+
+
 class StoryOutlets(CallbackData, prefix="so"):
     """The other outlets' headlines and links of the story ``story``."""
 

@@ -25,7 +25,9 @@ from bot.callbacks import (
     LatestForTag,
     MorePage,
     ReadArticle,
+    SetDays,
     SetPaused,
+    SetQuietSilent,
     SetTimezone,
     StoryOutlets,
     TagLink,
@@ -33,7 +35,7 @@ from bot.callbacks import (
     ToggleTag,
     View,
 )
-from bot.models import Chat, Tag
+from bot.models import EVERY_DAY, WEEKDAYS, Chat, Tag
 from bot.render import shorten
 from bot.text.tags import telegram_hashtag
 
@@ -202,9 +204,34 @@ def without_buttons(
 
 
 def settings_keyboard(
-    zones: Sequence[tuple[str, str]], current: str, *, paused: bool
+    zones: Sequence[tuple[str, str]],
+    current: str,
+    *,
+    paused: bool,
+    days: int = EVERY_DAY,
+    day_names: Sequence[str] = (),
+    quiet_silent: bool | None = None,
 ) -> InlineKeyboardMarkup:
-    """Time zones as ``(IANA name, label)`` (the current one marked) and the pause switch."""
+    """The digest's weekdays (each a switch; ``day_names`` from Monday), every day and
+    weekdays at one tap; time zones as ``(IANA name, label)`` (the current one marked); the
+    quiet-hours mode when the chat has quiet hours (``quiet_silent`` not ``None``); pause."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if day_names:
+        switches = []
+        for day, name in enumerate(day_names):
+            bit = 1 << day
+            on = bool(days & bit)
+            # The last day on stays on: a schedule needs one.
+            toggled = days ^ bit if days ^ bit else days
+            label = _("button.day_on").format(day=name) if on else name
+            switches.append(_button(label, SetDays(days=toggled).pack()))
+        rows.append(switches)
+        rows.append(
+            [
+                _button(_("button.every_day"), SetDays(days=EVERY_DAY).pack()),
+                _button(_("button.weekdays"), SetDays(days=WEEKDAYS).pack()),
+            ]
+        )
     buttons = [
         _button(
             _("button.current").format(label=label) if zone == current else label,
@@ -212,7 +239,10 @@ def settings_keyboard(
         )
         for zone, label in zones
     ]
-    rows = _rows(buttons, 2)
+    rows += _rows(buttons, 2)
+    if quiet_silent is not None:
+        mode = _("button.quiet_silent") if quiet_silent else _("button.quiet_hold")
+        rows.append([_button(mode, SetQuietSilent(silent=not quiet_silent).pack())])
     toggle = _("button.resume") if paused else _("button.pause")
     rows.append([_button(toggle, SetPaused(paused=not paused).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)

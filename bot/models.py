@@ -16,6 +16,12 @@ dated later is stored, but lists show it only once its date comes, so that a wro
 cannot keep it on top of every list."""
 
 
+EVERY_DAY = 0b1111111
+"""A chat's digest days as a bit mask: bit 0 is Monday, as ``date.weekday()`` counts."""
+WEEKDAYS = 0b0011111  # Monday to Friday
+WEEKEND = 0b1100000
+
+
 def is_ahead(published: datetime, now: datetime | None = None) -> bool:
     """Whether an article's date lies past :data:`AHEAD` of now (lists hold it back)."""
     return published > (now or datetime.now(UTC)) + AHEAD
@@ -84,7 +90,12 @@ class Article:
 class Chat:
     """A Telegram chat the bot serves, with its digest settings.
 
-    ``timezone`` and ``digest_time`` are ``None`` while the chat uses the defaults.
+    ``timezone`` and ``digest_time`` are ``None`` while the chat uses the defaults. The
+    digest comes at each of ``digest_times`` (``digest_time`` is the first of them) on the
+    weekdays of ``digest_days`` (see :mod:`bot.digest.schedule`). Quiet hours run from
+    ``quiet_start`` to ``quiet_end``, local time, across midnight when the end comes first;
+    alerts then wait for the end, or arrive silently if ``quiet_silent`` (see
+    :mod:`bot.quiet`).
     """
 
     id: int
@@ -98,6 +109,11 @@ class Chat:
     next_digest_at: datetime | None = None  # UTC
     digest_cursor: int = 0  # highest article id already sent in a digest
     subscriptions: list[Tag] = field(default_factory=list)
+    digest_times: tuple[time, ...] = ()
+    digest_days: int = EVERY_DAY
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    quiet_silent: bool = False
     # When each subscription (by tag key) was made, where the digest planner needs it.
     subscribed_at: dict[str, datetime] = field(default_factory=dict)
     # The forum topic (message_thread_id) of each subscription bound to one, by tag key,

@@ -1,6 +1,6 @@
-"""Daily digests: who is due (planner) and what they get (builder, render).
+"""Digests: who is due (planner) and what they get (builder, render).
 
-    schedule.py     local digest time -> next due instant in UTC, across days and DST
+    schedule.py     local digest times and weekdays -> next due instant in UTC, across DST
     fresh.py        the new articles of a planning pass, fetched once per tag
     builder.py      a chat's front page: «Главное», then its tags' recent stories, each once
     render.py       HTML messages split between items; "read", outlets, «🔗» and "more" buttons

@@ -2,7 +2,7 @@
 
 A pass at instant ``now``:
 
-1. chats whose ``next_digest_at`` was cleared (new chat; time, zone or pause changed) get
+1. chats whose ``next_digest_at`` was cleared (new chat; schedule, zone or pause changed) get
    one (:func:`bot.digest.schedule.first_due`);
 2. due chats (active, not paused, ``next_digest_at <= now``) are claimed in batches, one
    transaction each, which the planner owns: it claims the chats
@@ -20,19 +20,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings, parse_hhmm
+from bot.config import Settings
 from bot.digest.builder import MAIN_STORIES, WINDOW, Candidate, Digest, candidates, compose
 from bot.digest.fresh import NewArticles
 from bot.digest.render import ItemCache, render_digest
-from bot.digest.schedule import first_due, next_after, zone
+from bot.digest.schedule import (
+    chat_schedule,
+    first_due,
+    interval,
+    next_after,
+    stored_schedule,
+    zone,
+)
 from bot.digest.topics import in_thread, limit_for, split_by_thread
 from bot.models import Chat, Story
 from bot.pages import tell
 from bot.storage import Repositories, Storage
 from bot.storage.records import ClaimResult, DigestRun, OutboxMessage, PlannedDigest
+from bot.storage.rows import times_from_text
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +92,8 @@ class Planner:
             planned = []
             for chat in chats:
                 tz = zone(chat.timezone, self.settings.default_timezone)
-                at = parse_hhmm(chat.digest_time) if chat.digest_time else None
-                at = at or self.settings.digest_time
+                times = times_from_text(chat.digest_time)
+                at = stored_schedule(times, chat.digest_days, self.settings.digest_time)
                 planned.append((chat, first_due(now, chat.updated_at, at, tz)))
             await self.storage.digests.schedule(planned)
             done += len(planned)
@@ -193,7 +201,7 @@ class Planner:
             return Digest(chat.id, chat.digest_cursor, upto, subscribed=False)
         keys = [tag.key for tag in chat.subscriptions]
         after = max(chat.digest_cursor, upto - MAX_BACKLOG)
-        since = context.now - WINDOW
+        since = context.now - self.window(chat, context.now)
         found = await context.fresh.recent(after, keys, upto=upto, since=since, cap=MAX_CANDIDATES)
         tz = self.zone(chat)
         starts = {key: _day_start(at, tz) for key, at in chat.subscribed_at.items()}
@@ -225,7 +233,7 @@ class Planner:
             messages = self.render(chat, digest, day, scheduled=scheduled, cache=context.items)
             following = None
             if scheduled:
-                at = chat.digest_time or self.settings.digest_time
+                at = chat_schedule(chat, self.settings.digest_time)
                 following = next_after(due, context.now, at, tz)
             # Only news moves the cursor: what an empty run skipped may still be recent later.
             cursor = chat.digest_cursor if digest.empty else context.upto
@@ -236,6 +244,14 @@ class Planner:
 
     def zone(self, chat: Chat) -> ZoneInfo:
         return zone(chat.timezone, self.settings.default_timezone)
+
+    def window(self, chat: Chat, now: datetime) -> timedelta:
+        """How far back a digest reads news: :data:`WINDOW`, or the time since the schedule's
+        previous digest when that is longer (a weekly digest carries its week). With several
+        digests a day the cursor does the rest: each carries what came since the last."""
+        due = chat.next_digest_at or now
+        schedule = chat_schedule(chat, self.settings.digest_time)
+        return max(WINDOW, interval(due, schedule, self.zone(chat)))
 
     def render(
         self,

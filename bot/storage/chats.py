@@ -2,7 +2,7 @@
 
 A subscription names a tag by key (see :func:`bot.text.tags.tag_key`) and keeps the
 display form the user saw, so a chat may subscribe to a tag before it has articles.
-Changing a chat's time, zone or pause clears ``next_digest_at``; the digest planner
+Changing a chat's schedule, zone or pause clears ``next_digest_at``; the digest planner
 recomputes it. Button references are in :mod:`bot.storage.refs`.
 """
 
@@ -17,7 +17,7 @@ from bot.errors import IntegrityError
 from bot.models import Chat, Tag
 from bot.storage.records import Stats
 from bot.storage.refs import ButtonRefs
-from bot.storage.rows import CHAT_COLUMNS, chat_from_row, maybe_seconds
+from bot.storage.rows import CHAT_COLUMNS, chat_from_row, maybe_seconds, quiet_text, times_text
 from bot.storage.sql import Database
 
 _STATS = (
@@ -69,6 +69,10 @@ _MERGE_RECEIVED = (
 _MERGE_SETTINGS = (
     "UPDATE chats AS n SET timezone = COALESCE(n.timezone, o.timezone), "
     "digest_time = COALESCE(n.digest_time, o.digest_time), "
+    "digest_days = CASE WHEN n.digest_time IS NULL THEN o.digest_days ELSE n.digest_days END, "
+    "quiet_hours = COALESCE(n.quiet_hours, o.quiet_hours), "
+    "quiet_silent = CASE WHEN n.quiet_hours IS NULL THEN o.quiet_silent "
+    "ELSE n.quiet_silent END, "
     "language = COALESCE(n.language, o.language), "
     "digest_cursor = CASE WHEN o.digest_cursor > n.digest_cursor "
     "THEN o.digest_cursor ELSE n.digest_cursor END, "
@@ -121,9 +125,31 @@ class ChatRepo(ButtonRefs):
         return await self._update(chat_id, "timezone = $3, next_digest_at = NULL", (timezone,))
 
     async def set_digest_time(self, chat_id: int, digest_time: time | None) -> bool:
-        """``None`` returns the chat to ``DIGEST_TIME``."""
-        value = digest_time.strftime("%H:%M") if digest_time is not None else None
-        return await self._update(chat_id, "digest_time = $3, next_digest_at = NULL", (value,))
+        """One digest a day; ``None`` returns the chat to ``DIGEST_TIME``."""
+        return await self.set_schedule(chat_id, () if digest_time is None else (digest_time,))
+
+    async def set_schedule(
+        self, chat_id: int, times: Sequence[time], days: int | None = None
+    ) -> bool:
+        """The digest times (none: ``DIGEST_TIME``) and, when given, the weekdays (a mask)."""
+        value = times_text(sorted(set(times)))
+        if days is None:
+            return await self._update(chat_id, "digest_time = $3, next_digest_at = NULL", (value,))
+        assignments = "digest_time = $3, digest_days = $4, next_digest_at = NULL"
+        return await self._update(chat_id, assignments, (value, days))
+
+    async def set_digest_days(self, chat_id: int, days: int) -> bool:
+        """The weekdays of the digest: a mask, bit 0 Monday (``EVERY_DAY`` for all)."""
+        return await self._update(chat_id, "digest_days = $3, next_digest_at = NULL", (days,))
+
+    async def set_quiet_hours(self, chat_id: int, hours: tuple[time, time] | None) -> bool:
+        """Quiet hours from the first local time to the second; ``None`` for none."""
+        value = quiet_text(*hours) if hours is not None else None
+        return await self._update(chat_id, "quiet_hours = $3", (value,))
+
+    async def set_quiet_silent(self, chat_id: int, silent: bool) -> bool:
+        """Alerts in quiet hours arrive silently (True) or wait for the end (False)."""
+        return await self._update(chat_id, "quiet_silent = $3", (int(silent),))
 
     async def set_paused(self, chat_id: int, paused: bool) -> bool:
         return await self._update(chat_id, "paused = $3, next_digest_at = NULL", (int(paused),))

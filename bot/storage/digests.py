@@ -36,7 +36,7 @@ _DUE = "active = 1 AND paused = 0 AND next_digest_at <= $1"
 _SCHEDULE = (
     "UPDATE chats SET next_digest_at = $1 WHERE id = $2 AND next_digest_at IS NULL "
     "AND COALESCE(timezone, '') = COALESCE($3, '') "
-    "AND COALESCE(digest_time, '') = COALESCE($4, '')"
+    "AND COALESCE(digest_time, '') = COALESCE($4, '') AND digest_days = $5"
 )
 _ADVANCE = (
     "UPDATE chats SET digest_cursor = CASE WHEN $1 > digest_cursor THEN $1 "
@@ -73,16 +73,18 @@ class DigestRepo:
     async def unscheduled(self, limit: int = 5000) -> list[Unscheduled]:
         """Active, unpaused chats whose due instant was cleared by a settings change."""
         rows = await self.db.fetch(
-            "SELECT id, timezone, digest_time, updated_at FROM chats "
+            "SELECT id, timezone, digest_time, updated_at, digest_days FROM chats "
             "WHERE next_digest_at IS NULL AND active = 1 AND paused = 0 LIMIT $1",
             limit,
         )
-        return [Unscheduled(row[0], row[1], row[2], from_seconds(row[3])) for row in rows]
+        return [Unscheduled(row[0], row[1], row[2], from_seconds(row[3]), row[4]) for row in rows]
 
     async def schedule(self, chats: Sequence[tuple[Unscheduled, datetime]]) -> None:
-        """Store due instants, unless the chat's time or zone changed since it was read."""
+        """Store due instants, unless the chat's schedule or zone changed since it was read."""
         async with self.db.transaction() as tx:
-            rows = [(_unix(due), c.id, c.timezone, c.digest_time) for c, due in chats]
+            rows = [
+                (_unix(due), c.id, c.timezone, c.digest_time, c.digest_days) for c, due in chats
+            ]
             await tx.executemany(_SCHEDULE, rows)
 
     async def next_due_at(self) -> datetime | None:

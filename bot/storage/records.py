@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.models import EVERY_DAY
+
 
 @dataclass(slots=True)
 class IngestResult:
@@ -111,8 +113,9 @@ class Unscheduled:
 
     id: int
     timezone: str | None
-    digest_time: str | None  # 'HH:MM'
+    digest_time: str | None  # 'HH:MM', or several: '08:00,19:00'
     updated_at: datetime
+    digest_days: int = EVERY_DAY  # a mask, bit 0 Monday
 
 
 @dataclass(slots=True)

@@ -299,28 +299,53 @@ def article_from_row(row: Row) -> Article:
 
 CHAT_COLUMNS = (
     "id, type, title, language, timezone, digest_time, paused, active, next_digest_at, "
-    "digest_cursor"
+    "digest_cursor, digest_days, quiet_hours, quiet_silent"
 )
+
+
+def hhmm(value: str) -> time:
+    hours, _, minutes = value.strip().partition(":")
+    return time(int(hours), int(minutes))
+
+
+def times_text(times: Sequence[time]) -> str | None:
+    """Digest times as ``digest_time`` stores them: ``'08:00,19:00'``; ``None`` for none."""
+    return ",".join(at.strftime("%H:%M") for at in times) or None
+
+
+def times_from_text(value: str | None) -> tuple[time, ...]:
+    """``'08:00,19:00'`` (or one time, as rows from before schedules hold) as times."""
+    return tuple(hhmm(part) for part in (value or "").split(",") if part.strip())
+
+
+def quiet_text(start: time, end: time) -> str:
+    return f"{start:%H:%M}-{end:%H:%M}"
 
 
 def chat_from_row(row: Row, subscriptions: list[Tag] | None = None) -> Chat:
     """A ``Chat`` from a row of :data:`CHAT_COLUMNS`."""
-    digest_time = None
-    if row["digest_time"]:
-        hours, _, minutes = row["digest_time"].partition(":")
-        digest_time = time(int(hours), int(minutes))
+    times = times_from_text(row["digest_time"])
+    quiet_start = quiet_end = None
+    if row["quiet_hours"]:
+        start, _, end = row["quiet_hours"].partition("-")
+        quiet_start, quiet_end = hhmm(start), hhmm(end)
     return Chat(
         id=row["id"],
         type=row["type"],
         title=row["title"],
         language=row["language"],
         timezone=row["timezone"],
-        digest_time=digest_time,
+        digest_time=times[0] if times else None,
         paused=bool(row["paused"]),
         active=bool(row["active"]),
         next_digest_at=maybe_seconds(row["next_digest_at"]),
         digest_cursor=row["digest_cursor"],
         subscriptions=subscriptions or [],
+        digest_times=times,
+        digest_days=row["digest_days"],
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        quiet_silent=bool(row["quiet_silent"]),
     )
 
 

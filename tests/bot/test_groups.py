@@ -52,6 +52,7 @@ async def test_group_admin_changes_subscriptions_and_settings(tg: Tg, store: Sto
 
 @pytest.mark.usefixtures("news", "admins")
 @pytest.mark.parametrize("command", ["/subscribe Выборы", "/unsubscribe Выборы", "/time 08:00",
+                                     "/time пн-пт 08:00 19:00", "/quiet 23:00-07:30",
                                      "/timezone Europe/Moscow", "/pause", "/resume"])  # fmt: skip
 async def test_a_member_may_not_change_a_group(tg: Tg, store: Storage, command: str) -> None:
     reply = only(await tg.send(command, user_id=OTHER_USER_ID, chat_id=GROUP_ID))
@@ -81,6 +82,24 @@ async def test_a_member_may_read_but_not_press_toggles(tg: Tg, store: Storage) -
     assert await store.chats.subscribed_keys(GROUP_ID) == set()
     await tg.press(tags.button("#Выборы"), on=tags, user_id=USER_ID)
     assert await store.chats.subscribed_keys(GROUP_ID) == {"выборы"}
+
+
+@pytest.mark.usefixtures("news", "admins")
+async def test_a_member_may_not_press_the_schedule_or_quiet_buttons(
+    tg: Tg, store: Storage
+) -> None:
+    await tg.send("/quiet 23:00-07:30", chat_id=GROUP_ID)
+    panel = only(await tg.send("/settings", user_id=OTHER_USER_ID, chat_id=GROUP_ID))
+    for label in ("✅Сб", "По будням", "ждать до конца"):
+        calls = await tg.press(panel.button(label), on=panel, user_id=OTHER_USER_ID)
+        assert only(calls, "answerCallbackQuery").params["show_alert"], label
+    chat = await store.chats.get(GROUP_ID)
+    assert chat is not None
+    assert (chat.digest_days, chat.quiet_silent) == (0b1111111, False)
+    await tg.press(panel.button("По будням"), on=panel, user_id=USER_ID)
+    chat = await store.chats.get(GROUP_ID)
+    assert chat is not None
+    assert chat.digest_days == 0b0011111
 
 
 @pytest.mark.usefixtures("news", "admins")

@@ -13,7 +13,7 @@ READER = {
     *("latest", "top", "digest", "search", "tags"),
     *("subscriptions", "settings", "help", "start"),
 }
-CHAT_ADMIN = {"subscribe", "unsubscribe", "time", "timezone", "pause", "resume"}
+CHAT_ADMIN = {"subscribe", "unsubscribe", "time", "timezone", "quiet", "pause", "resume"}
 BOT_ADMIN = {
     "stats", "ingest", "feeds", "addfeed", "rmfeed", "pausefeed", "resumefeed", "importopml",
 }  # fmt: skip

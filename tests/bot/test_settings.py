@@ -28,9 +28,22 @@ async def test_settings_show_the_defaults_and_buttons(tg: Tg) -> None:
     text = parse_html(reply.text).text
     assert "Время дайджеста: 09:00 (по умолчанию)" in text
     assert "Часовой пояс: Алматы (UTC+05:00) (по умолчанию)" in text
-    assert "Ежедневный дайджест: включён" in text
+    assert "Дайджест: включён" in text
+    assert "Дни: каждый день\n" in text
+    assert "Тихие часы: нет\n" in text
     labels = [label for label, _ in reply.buttons]
-    assert labels[0] == "✅ Алматы (UTC+05:00)"
+    assert labels[:9] == [
+        "✅Пн",
+        "✅Вт",
+        "✅Ср",
+        "✅Чт",
+        "✅Пт",
+        "✅Сб",
+        "✅Вс",
+        "Каждый день",
+        "По будням",
+    ]
+    assert labels[9] == "✅ Алматы (UTC+05:00)"
     assert "Москва (UTC+03:00)" in labels
     assert labels[-1] == "⏸ Приостановить дайджест"
     english = only(await tg.send("/settings", language="en"))
@@ -61,7 +74,7 @@ async def test_after_a_change_the_next_digest_is_the_coming_one(tg: Tg, store: S
     assert "Подписок пока нет" in text
     paused = parse_html(only(await tg.send("/pause")).text).text
     assert "Следующий дайджест" not in paused
-    assert "Ежедневный дайджест: на паузе" in paused
+    assert "Дайджест: на паузе" in paused
 
 
 async def test_time_is_stored_and_the_next_digest_recomputed(tg: Tg, store: Storage) -> None:
@@ -94,7 +107,7 @@ async def test_time_in_the_forms_people_write(
 @pytest.mark.parametrize("bad", ["25:00", "09:60", "nine", "9:5", "-1:00", "13 pm"])
 async def test_a_bad_time_gets_a_clear_message(tg: Tg, store: Storage, bad: str) -> None:
     reply = only(await tg.send(f"/time {bad}"))
-    assert reply.text.startswith(f"«{bad}» — не время. Напишите часы и минуты от 0:00 до 23:59")
+    assert reply.text.startswith(f"«{bad}» — не время и не день. Напишите часы и минуты")
     chat = await store.chats.get(USER_ID)
     assert chat is not None
     assert chat.digest_time is None
@@ -102,7 +115,7 @@ async def test_a_bad_time_gets_a_clear_message(tg: Tg, store: Storage, bad: str)
 
 async def test_a_message_long_time_is_quoted_cut(tg: Tg) -> None:
     reply = only(await tg.send("/time " + "9" * 4000))
-    assert reply.text.startswith("«" + "9" * 63 + "…» — не время.")
+    assert reply.text.startswith("«" + "9" * 63 + "…» — не время и не день.")
 
 
 async def test_time_without_argument_explains(tg: Tg) -> None:
@@ -164,14 +177,14 @@ async def test_pause_and_resume_by_command_and_button(tg: Tg, store: Storage) ->
     await tg.send("/start")
     await _force_next_digest(store)
     reply = only(await tg.send("/pause"))
-    assert reply.text.startswith("⏸ Ежедневный дайджест приостановлен.")
+    assert reply.text.startswith("⏸ Дайджест приостановлен.")
     assert await _next_digest(store) is None
     assert reply.buttons[-1][0] == "▶️ Возобновить дайджест"
     calls = await tg.press(reply.button("Возобновить"), on=reply)
     chat = await store.chats.get(USER_ID)
     assert chat is not None
     assert not chat.paused
-    assert "Ежедневный дайджест: включён" in parse_html(only(calls, "editMessageText").text).text
+    assert "Дайджест: включён" in parse_html(only(calls, "editMessageText").text).text
     await tg.press(SetPaused(paused=True))
     chat = await store.chats.get(USER_ID)
     assert chat is not None
@@ -190,4 +203,4 @@ async def test_a_forged_timezone_button_is_refused(tg: Tg, store: Storage) -> No
 async def test_english_settings(tg: Tg) -> None:
     text = parse_html(only(await tg.send("/settings", language="en")).text).text
     assert "Digest time: 09:00 (default)" in text
-    assert "Daily digest: on" in text
+    assert "Digest: on" in text

@@ -85,6 +85,7 @@ async def test_every_help_example_works_when_tried(tg: Tg, store: Storage, langu
         "/unsubscribe": _("unsubscribe.removed"),
         "/time": _("settings.time_set"),
         "/timezone": _("settings.timezone_set"),
+        "/quiet": _("settings.quiet_set"),
     }
     assert {example.split()[0] for example in tried} == set(success)
     for example in tried:

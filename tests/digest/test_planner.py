@@ -368,3 +368,41 @@ async def test_a_second_planner_passes_over_the_chats_the_first_is_building(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_two_digests_a_day_each_carry_what_came_since_the_other(
+    storage: Storage, db_path: Path
+) -> None:
+    await chat_with(storage, 16, SPORT)
+    await storage.chats.set_schedule(16, [time(8), time(19)])
+    planner = Planner(storage, settings_for(db_path))
+    await planner.run_due(utc("2026-03-01T07:00+05:00"))
+    await storage.articles.upsert_many([article("Утренняя", rubric="Спорт")])
+    await planner.run_due(utc("2026-03-01T08:00+05:00"))
+    await storage.articles.upsert_many([article("Дневная", rubric="Спорт")])
+    await planner.run_due(utc("2026-03-01T12:00+05:00"))  # nothing due between the two
+    await planner.run_due(utc("2026-03-01T19:00+05:00"))
+    morning, evening = await sent_texts(storage, 16)
+    assert (titles(morning), titles(evening)) == (["Утренняя"], ["Дневная"])
+    chat = await storage.chats.get(16)
+    assert chat is not None
+    assert chat.next_digest_at == utc("2026-03-02T08:00+05:00")
+
+
+async def test_a_weekly_digest_carries_the_news_of_its_week(
+    storage: Storage, db_path: Path
+) -> None:
+    await chat_with(storage, 17, SPORT)
+    await storage.chats.set_schedule(17, [time(10)], 1 << 6)  # Sundays; 2026-03-01 is one
+    planner = Planner(storage, settings_for(db_path))
+    await planner.run_due(utc("2026-03-01T10:00+05:00"))
+    wednesday = article("В среду", rubric="Спорт")
+    wednesday.published = utc("2026-03-04T12:00+05:00")  # four days before the next digest
+    await storage.articles.upsert_many([wednesday])
+    assert await planner.run_due(utc("2026-03-07T10:00+05:00")) is None  # Saturday
+    await planner.run_due(utc("2026-03-08T10:00+05:00"))
+    [text] = await sent_texts(storage, 17)
+    assert titles(text) == ["В среду"]
+    chat = await storage.chats.get(17)
+    assert chat is not None
+    assert chat.next_digest_at == utc("2026-03-15T10:00+05:00")

@@ -1,4 +1,4 @@
-"""The schedule: a chat's digest comes at its local time, every local day, across DST."""
+"""The schedule: digests come at their local times, on their local weekdays, across DST."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest.schedule import first_due, next_after, zone
+from bot.digest.schedule import (
+    Schedule,
+    chat_schedule,
+    first_due,
+    interval,
+    next_after,
+    next_digest,
+    zone,
+)
+from bot.models import EVERY_DAY, WEEKDAYS, Chat
 
 ALMATY = ZoneInfo("Asia/Almaty")
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -129,3 +138,103 @@ def test_after_an_outage_one_digest_is_sent_and_the_schedule_resumes() -> None:
 def test_an_unknown_stored_zone_falls_back_to_the_default() -> None:
     assert zone("Mars/Olympus", "Asia/Almaty") == ALMATY
     assert zone(None, "Europe/Moscow") == MOSCOW
+
+
+MORNING_EVENING = Schedule((time(8, 0), time(19, 0)))
+SUNDAY = 1 << 6
+
+
+@pytest.mark.parametrize(
+    ("now", "schedule", "expected"),
+    [
+        # Several times a day: the next one of them, then tomorrow's first.
+        ("2026-03-02T07:00+05:00", MORNING_EVENING, "2026-03-02T08:00+05:00"),
+        ("2026-03-02T12:00+05:00", MORNING_EVENING, "2026-03-02T19:00+05:00"),
+        ("2026-03-02T19:30+05:00", MORNING_EVENING, "2026-03-03T08:00+05:00"),
+        # Monday to Friday: 2026-03-06 is a Friday, so after its digest comes Monday's.
+        ("2026-03-06T09:30+05:00", Schedule((NINE,), WEEKDAYS), "2026-03-09T09:00+05:00"),
+        ("2026-03-07T08:00+05:00", Schedule((NINE,), WEEKDAYS), "2026-03-09T09:00+05:00"),
+        # Weekly on Sunday (2026-03-08): from Sunday after its time, the next Sunday.
+        ("2026-03-04T12:00+05:00", Schedule((time(10, 0),), SUNDAY), "2026-03-08T10:00+05:00"),
+        ("2026-03-08T10:01+05:00", Schedule((time(10, 0),), SUNDAY), "2026-03-15T10:00+05:00"),
+        # The weekday is the chat's local one: 20:30 UTC on Saturday is Sunday in Almaty.
+        ("2026-03-07T20:30Z", Schedule((time(1, 0),), SUNDAY), "2026-03-15T01:00+05:00"),
+        ("2026-03-07T20:30Z", Schedule((time(2, 0),), SUNDAY), "2026-03-08T02:00+05:00"),
+    ],
+)
+def test_first_due_follows_the_schedules_times_and_days(
+    now: str, schedule: Schedule, expected: str
+) -> None:
+    assert first_due(utc(now), utc(now), schedule, ALMATY) == utc(expected)
+
+
+def test_several_digests_a_day_keep_their_wall_clock_times_across_dst() -> None:
+    due = utc("2026-03-07T08:00-05:00")
+    seen = []
+    for _ in range(6):
+        seen.append(due.astimezone(NEW_YORK).strftime("%a %H:%M %Z"))
+        due = next_after(due, due, MORNING_EVENING, NEW_YORK)
+    assert seen == [
+        "Sat 08:00 EST",
+        "Sat 19:00 EST",
+        "Sun 08:00 EDT",  # New York springs forward on Sunday 2026-03-08
+        "Sun 19:00 EDT",
+        "Mon 08:00 EDT",
+        "Mon 19:00 EDT",
+    ]
+
+
+def test_weekdays_only_skip_the_weekend_across_the_autumn_change() -> None:
+    # Europe falls back on Sunday 2026-10-25; Friday 09:00 CEST, then Monday 09:00 CET.
+    berlin = ZoneInfo("Europe/Berlin")
+    friday = utc("2026-10-23T09:00+02:00")
+    assert next_after(friday, friday, Schedule((NINE,), WEEKDAYS), berlin) == utc(
+        "2026-10-26T09:00+01:00"
+    )
+
+
+def test_after_an_outage_the_next_time_of_the_schedule_comes_once() -> None:
+    due = utc("2026-03-02T08:00+05:00")
+    back = utc("2026-03-02T20:00+05:00")  # down through the 19:00 digest
+    assert next_after(due, back, MORNING_EVENING, ALMATY) == utc("2026-03-03T08:00+05:00")
+
+
+@pytest.mark.parametrize(
+    ("due", "schedule", "hours"),
+    [
+        ("2026-03-02T19:00+05:00", MORNING_EVENING, 11),
+        ("2026-03-03T08:00+05:00", MORNING_EVENING, 13),
+        ("2026-03-09T09:00+05:00", Schedule((NINE,), WEEKDAYS), 72),  # Monday: since Friday
+        ("2026-03-10T09:00+05:00", Schedule((NINE,), WEEKDAYS), 24),
+        ("2026-03-08T10:00+05:00", Schedule((time(10, 0),), SUNDAY), 7 * 24),
+        # Across New York's spring change the local day is 23 hours long.
+        ("2026-03-08T09:00-04:00", Schedule((NINE,)), 23),
+    ],
+)
+def test_interval_is_the_time_since_the_schedules_previous_digest(
+    due: str, schedule: Schedule, hours: int
+) -> None:
+    tz = NEW_YORK if due.endswith("-04:00") else ALMATY
+    assert interval(utc(due), schedule, tz) == timedelta(hours=hours)
+
+
+def test_a_chat_from_before_schedules_keeps_its_one_time() -> None:
+    old = Chat(1, digest_time=time(7, 30))
+    assert chat_schedule(old, NINE) == Schedule((time(7, 30),), EVERY_DAY)
+    assert chat_schedule(Chat(2), NINE) == Schedule((NINE,))
+    both = Chat(3, digest_time=time(8), digest_times=(time(19), time(8)), digest_days=WEEKDAYS)
+    assert chat_schedule(both, NINE) == Schedule((time(8), time(19)), WEEKDAYS)
+
+
+def test_next_digest_shows_the_first_time_the_planner_will_choose() -> None:
+    chat = Chat(1, digest_times=(time(8), time(19)))
+    now = utc("2026-03-02T12:00+05:00")
+    assert next_digest(chat, now, NINE, "Asia/Almaty") == utc("2026-03-02T19:00+05:00")
+    chat.paused = True
+    assert next_digest(chat, now, NINE, "Asia/Almaty") is None
+
+
+@pytest.mark.parametrize(("times", "days"), [((), EVERY_DAY), ((NINE,), 0), ((NINE,), 128)])
+def test_a_schedule_without_a_time_or_a_day_is_refused(times: tuple[time, ...], days: int) -> None:
+    with pytest.raises(ValueError, match="needs a time and a day"):
+        Schedule(times, days)

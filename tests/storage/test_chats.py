@@ -8,7 +8,7 @@ from datetime import time
 import pytest
 
 from bot.errors import IntegrityError
-from bot.models import Tag
+from bot.models import WEEKDAYS, Tag
 from bot.storage import Storage
 
 
@@ -288,3 +288,43 @@ async def test_a_supergroup_seen_during_migration_is_merged_into(store: Storage)
     assert chat is not None
     assert (chat.title, chat.subscriptions) == ("S", [POLITICS])
     assert await store.chats.get(-1) is None
+
+
+async def test_a_schedule_and_quiet_hours_round_trip(store: Storage) -> None:
+    await store.chats.upsert(1)
+    await run_sql(store, "UPDATE chats SET next_digest_at = 1234 WHERE id = 1")
+    assert await store.chats.set_schedule(1, [time(19), time(8), time(19)], WEEKDAYS)
+    await store.chats.set_quiet_hours(1, (time(23), time(7, 30)))
+    await store.chats.set_quiet_silent(1, True)
+    chat = await store.chats.get(1)
+    assert chat is not None
+    assert chat.next_digest_at is None
+    assert (chat.digest_time, chat.digest_times, chat.digest_days) == (
+        time(8),
+        (time(8), time(19)),
+        WEEKDAYS,
+    )
+    assert (chat.quiet_start, chat.quiet_end, chat.quiet_silent) == (time(23), time(7, 30), True)
+    # Times alone keep the days; days alone keep the times.
+    await store.chats.set_schedule(1, [time(9)])
+    await store.chats.set_digest_days(1, 1 << 6)
+    await store.chats.set_quiet_hours(1, None)
+    chat = await store.chats.get(1)
+    assert chat is not None
+    assert (chat.digest_times, chat.digest_days) == ((time(9),), 1 << 6)
+    assert (chat.quiet_start, chat.quiet_end) == (None, None)
+
+
+async def test_migration_merge_brings_the_old_groups_schedule_and_quiet_hours(
+    store: Storage,
+) -> None:
+    await store.chats.upsert(-1, type="group")
+    await store.chats.set_schedule(-1, [time(8), time(19)], WEEKDAYS)
+    await store.chats.set_quiet_hours(-1, (time(22), time(6)))
+    await store.chats.set_quiet_silent(-1, True)
+    await store.chats.upsert(-1001, type="supergroup")
+    assert await store.chats.migrate(-1, -1001)
+    chat = await store.chats.get(-1001)
+    assert chat is not None
+    assert (chat.digest_times, chat.digest_days) == ((time(8), time(19)), WEEKDAYS)
+    assert (chat.quiet_start, chat.quiet_end, chat.quiet_silent) == (time(22), time(6), True)

@@ -48,7 +48,9 @@ async def fill(path: Path) -> None:
         tags = await storage.articles.tags(limit=3)
         await storage.chats.upsert(42, language="en")
         await storage.chats.set_timezone(42, "Europe/Moscow")
-        await storage.chats.set_digest_time(42, time(7, 30))
+        await storage.chats.set_schedule(42, [time(7, 30), time(19)], 0b0011111)
+        await storage.chats.set_quiet_hours(42, (time(23), time(7)))
+        await storage.chats.set_quiet_silent(42, True)
         await storage.chats.upsert(SUPERGROUP, type="supergroup", title="Новости «Юг»")
         for chat_id in (42, SUPERGROUP):
             await storage.chats.subscribe(chat_id, tags[:2] if chat_id > 0 else tags)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import time
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from bot.errors import StorageError
+from bot.models import EVERY_DAY
 from bot.storage import open_url
 from bot.storage.postgres.migrations import MIGRATIONS as PG_MIGRATIONS
 from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
@@ -148,3 +150,32 @@ async def test_an_unreachable_server_is_one_clear_error() -> None:
     assert message.startswith("postgresql://svodka:***@127.0.0.1:9/nowhere: cannot connect")
     assert "secret" not in message
     assert "\n" not in message
+
+
+SCHEDULES = 9  # the schema version that added digest schedules and quiet hours
+
+
+async def test_a_chat_from_before_schedules_opens_with_its_one_time_as_its_schedule(
+    backend: str, storage_url: str
+) -> None:
+    await _prepare(backend, storage_url, SCHEDULES - 2)
+    one_time = "UPDATE chats SET digest_time = '07:30' WHERE id = 77"
+    if backend == "sqlite":
+        with sqlite3.connect(storage_url.removeprefix("sqlite:///")) as conn:
+            conn.execute(one_time)
+    else:
+        conn = await asyncpg.connect(storage_url)
+        await conn.execute(one_time)
+        await conn.close()
+    storage = await open_url(storage_url)
+    try:
+        chat = await storage.chats.get(77)
+        assert chat is not None
+        assert (chat.digest_time, chat.digest_times, chat.digest_days) == (
+            time(7, 30),
+            (time(7, 30),),
+            EVERY_DAY,
+        )
+        assert (chat.quiet_start, chat.quiet_end, chat.quiet_silent) == (None, None, False)
+    finally:
+        await storage.close()

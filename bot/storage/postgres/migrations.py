@@ -217,9 +217,17 @@ CREATE TABLE channel_admins (
 CREATE INDEX channel_admins_channel ON channel_admins (channel_id);
 """
 
-# Reserved for other schema changes of this release (see bot.storage.sqlite.migrations).
-V8_RESERVED = "SELECT 1;"
-V9_RESERVED = "SELECT 1;"
+V8_RESERVED = "SELECT 1;"  # version 8 belongs to another change of the schema
+
+V9_SCHEDULES = """
+-- Digest schedules: digest_time now holds one or more local times ('08:00,19:00'; a row
+-- from before holds one, which stays its schedule), digest_days the weekdays they apply on
+-- (a bit mask, bit 0 Monday; 127 every day). Quiet hours ('23:00-07:30', local time; NULL
+-- for none) hold instant alerts until they end, or send them silently (quiet_silent = 1).
+ALTER TABLE chats ADD COLUMN digest_days INTEGER NOT NULL DEFAULT 127;
+ALTER TABLE chats ADD COLUMN quiet_hours TEXT;
+ALTER TABLE chats ADD COLUMN quiet_silent INTEGER NOT NULL DEFAULT 0;
+"""
 
 # The forum topic of a subscription (see bot.storage.sqlite.migrations.V10_TOPICS).
 V10_TOPICS = "ALTER TABLE subscriptions ADD COLUMN thread_id BIGINT;"
@@ -234,6 +242,6 @@ MIGRATIONS: list[str] = [
     V6_OUTLETS,
     V7_CHANNEL_ADMINS,
     V8_RESERVED,
-    V9_RESERVED,
+    V9_SCHEDULES,
     V10_TOPICS,
 ]
