@@ -31,7 +31,8 @@ async def test_a_phrase_of_the_same_lemmas_is_followed_once(storage: Storage) ->
     await storage.follows.add(1, parse_follow("выборы"), limit=100)
     again = await storage.follows.add(1, parse_follow("Выборы"), limit=100)
     assert again.status == "exists"
-    assert again.follow is not None and again.follow.phrase == "выборы"
+    assert again.follow is not None
+    assert again.follow.phrase == "выборы"
     assert len(await storage.follows.follows(1)) == 1
 
 
@@ -55,7 +56,8 @@ async def test_unfollow_and_mode_by_key(storage: Storage) -> None:
     assert [f.mode for f in await storage.follows.follows(1)] == ["instant"]
     assert not await storage.follows.set_mode(1, "нефть", "instant")
     removed = await storage.follows.remove(1, key)
-    assert removed is not None and removed.phrase == "Токаев"
+    assert removed is not None
+    assert removed.phrase == "Токаев"
     assert await storage.follows.remove(1, key) is None
     assert await storage.follows.follows(1) == []
 
@@ -94,7 +96,8 @@ async def test_a_mute_holds_until_it_expires_or_is_lifted(storage: Storage) -> N
     later = await storage.follows.mutes(1, NOW + timedelta(days=8))
     assert [(m.kind, m.key, m.until) for m in later] == [("word", "армения", None)]
     lifted = await storage.follows.unmute(1, "word", "армения")
-    assert lifted is not None and lifted.display == "Армения"
+    assert lifted is not None
+    assert lifted.display == "Армения"
     assert await storage.follows.unmute(1, "word", "армения") is None
     await storage.follows.mute(1, "tag", "спорт", "Спорт", None)  # a new mute replaces
     assert [(m.key, m.until) for m in await storage.follows.mutes(1, NOW)] == [("спорт", None)]
