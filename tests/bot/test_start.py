@@ -85,6 +85,8 @@ async def test_every_help_example_works_when_tried(tg: Tg, store: Storage, langu
         "/unsubscribe": _("unsubscribe.removed"),
         "/time": _("settings.time_set"),
         "/timezone": _("settings.timezone_set"),
+        "/follow": _("follow.added"),
+        "/mode": _("mode.instant"),
     }
     assert {example.split()[0] for example in tried} == set(success)
     for example in tried:
