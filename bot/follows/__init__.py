@@ -9,7 +9,7 @@ followed, however many, through an inverted index keyed by each phrase's rarest 
 
 from __future__ import annotations
 
-from bot.follows.index import MatchIndex, article_words, holds, muted
+from bot.follows.index import MatchIndex, article_words, hides, holds, muted
 from bot.follows.phrase import (
     MAX_FOLLOWS,
     MAX_PHRASE_CHARS,
@@ -35,6 +35,7 @@ __all__ = [
     "Phrase",
     "PhraseError",
     "article_words",
+    "hides",
     "holds",
     "mute_key",
     "muted",

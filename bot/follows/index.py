@@ -11,7 +11,7 @@ phrases filed under them, not with the number of phrases.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from functools import lru_cache
 from typing import Generic, TypeVar
 
@@ -19,6 +19,7 @@ from wordfreq import zipf_frequency
 
 from bot.follows.phrase import Mute, parse_key
 from bot.text.stem import index_words
+from bot.text.tags import tag_key
 
 T = TypeVar("T", bound=Hashable)
 
@@ -113,3 +114,11 @@ def muted(mutes: Iterable[Mute], words: frozenset[str] | set[str], tag_keys: set
         elif holds(parse_key(mute.key)[0], words):
             return True
     return False
+
+
+def hides(mutes: Sequence[Mute], title: str, lead: str, tags: Iterable[str]) -> bool:
+    """Whether one of a chat's mutes hides an article (its headline, lead and tags as
+    written, the rubric among them)."""
+    if not mutes:
+        return False
+    return muted(mutes, article_words(title, lead), {tag_key(tag) for tag in tags})

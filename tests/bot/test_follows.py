@@ -171,3 +171,16 @@ async def test_help_and_the_menu_name_the_new_commands(tg: Tg) -> None:
     text = only(await tg.send("/help")).text
     for command in ("/follow", "/unfollow", "/mute", "/unmute", "/mode"):
         assert command in text
+
+
+@pytest.mark.usefixtures("news")
+async def test_latest_without_a_tag_leaves_muted_news_out_but_a_tag_asked_for_shows_it(
+    tg: Tg,
+) -> None:
+    await tg.send("/mute Спорт")
+    overall = only(await tg.send("/latest")).text
+    assert "Токаев провёл совещание" in overall
+    assert "Матч сборной" not in overall
+    assert "Матч сборной" in only(await tg.send("/latest Спорт")).text
+    await tg.send("/mute Токаев")
+    assert only(await tg.send("/latest")).text.startswith("Новостей пока нет")
