@@ -82,6 +82,7 @@ FORBIDDEN = {
     "bot.follows": ("aiogram", "aiohttp", "bot.storage", "bot.handlers", "bot.delivery"),
     "bot.storage": ("aiogram", "bot.handlers", "bot.delivery", "bot.digest", "bot.sources"),
     "bot.digest": ("bot.handlers",),
+    "bot.alerts": ("bot.handlers", "bot.delivery"),
     "bot.delivery": ("bot.handlers", "bot.digest"),
     "bot.sources": ("bot.handlers", "bot.delivery"),
 }

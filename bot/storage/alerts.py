@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.models import Article
+from bot.storage.rows import ARTICLE_COLUMNS, article_from_row
 from bot.storage.sql import Database
 
 CURSOR_META = "alerts_cursor"
@@ -81,3 +83,21 @@ class AlertRepo:
             chat_id,
             d.array(list(article_ids)),
         )
+
+    async def articles_after(self, cursor: int, limit: int) -> list[Article]:
+        """Articles stored past ``cursor``, in id order (the order they were committed)."""
+        rows = await self.db.fetch(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id > $1 ORDER BY id LIMIT $2",
+            cursor,
+            limit,
+        )
+        return [article_from_row(row) for row in rows]
+
+    async def articles(self, ids: Sequence[int]) -> list[Article]:
+        """The stored articles of these ids, in id order (removed ones left out)."""
+        d = self.db.dialect
+        rows = await self.db.fetch(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id {d.any(1)} ORDER BY id",
+            d.array(list(ids)),
+        )
+        return [article_from_row(row) for row in rows]
