@@ -30,10 +30,10 @@ from bot.alerts.render import render_alert
 from bot.config import Settings
 from bot.digest.schedule import zone
 from bot.errors import StorageError
-from bot.follows import MatchIndex, article_words, hides
+from bot.follows import MatchIndex, article_words, muted
 from bot.models import Article, Chat
 from bot.storage import Repositories, Storage
-from bot.storage.records import OutboxMessage, PlannedDigest
+from bot.storage.records import PlannedDigest
 from bot.text.tags import tag_key
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ GATHER_SECONDS = 3.0  # articles for one chat arriving this close together go as
 MAX_ITEMS = 5  # articles in one alert message
 POLL_SECONDS = 0.5
 BATCH = 1000  # articles matched per transaction
+FLUSH_BATCH = 500  # chats flushed per transaction
 MAX_AGE = timedelta(days=2)
 
 
@@ -134,64 +135,92 @@ class AlertWorker:
 
     async def flush(self, now: float) -> int:
         """Enqueue the alerts of chats whose gathering is over; how many messages."""
+        due = [
+            w.chat_id
+            for w in await self.storage.alerts.waiting()
+            if w.count >= MAX_ITEMS or now - w.since >= self.gather
+        ]
         messages = 0
-        for waiting in await self.storage.alerts.waiting():
-            if waiting.count < MAX_ITEMS and now - waiting.since < self.gather:
-                continue
+        for start in range(0, len(due), FLUSH_BATCH):
             async with self.storage.transaction() as tx:
-                messages += await self._flush_chat(tx, waiting.chat_id, now)
+                messages += await self._flush(tx, due[start : start + FLUSH_BATCH], now)
         if messages:
             self.storage.outbox.notify()
         return messages
 
-    async def _flush_chat(self, tx: Repositories, chat_id: int, now: float) -> int:
-        queued = await tx.alerts.queued(chat_id)
+    async def _flush(self, tx: Repositories, chat_ids: Sequence[int], now: float) -> int:
+        """One transaction: the chats' queued articles into the outbox, the queue emptied."""
+        queued = await tx.alerts.queued_of(chat_ids)
         if not queued:
             return 0  # flushed meanwhile
-        ids = [article_id for article_id, _at in queued]
-        chat = await tx.chats.get(chat_id, with_subscriptions=True)
         moment = datetime.fromtimestamp(now, UTC)
-        hold, silent = _timing(chat, moment) if chat is not None else (None, False)
-        if hold is not None and hold > moment:
-            return 0  # stays queued until then
-        items = [] if chat is None or not chat.active else await self._items(tx, chat, ids)
-        chunks = [items[i : i + MAX_ITEMS] for i in range(0, len(items), MAX_ITEMS)]
-        planned: list[OutboxMessage] = []
-        if chat is not None:
+        chats = await tx.alerts.chats(list(queued))
+        held: list[int] = []
+        silent: dict[int, bool] = {}
+        for chat_id, chat in chats.items():
+            hold, silent[chat_id] = _timing(chat, moment)
+            if hold is not None and hold > moment:
+                held.append(chat_id)  # stays queued until then
+        flushed = [c for c in queued if c not in held]
+        wanted = [c for c in flushed if c in chats and chats[c].active]
+        items = await self._items(tx, wanted, queued)
+        planned: list[PlannedDigest] = []
+        for chat_id, chosen in items.items():
+            chat = chats[chat_id]
             tz = zone(chat.timezone, self.settings.default_timezone)
-            for chunk in chunks:
-                planned.append(render_alert(chunk, language=chat.language, tz=tz, silent=silent))
-        if planned:
-            await tx.outbox.enqueue([PlannedDigest(chat_id, planned, 0)], None)
-            stories = [article.story or article.id or 0 for article, _m in items]
-            await tx.received.mark(chat_id, stories)
-        await tx.alerts.clear(chat_id, ids)
-        return len(planned)
+            chunks = [chosen[i : i + MAX_ITEMS] for i in range(0, len(chosen), MAX_ITEMS)]
+            messages = [
+                render_alert(chunk, language=chat.language, tz=tz, silent=silent[chat_id])
+                for chunk in chunks
+            ]
+            planned.append(PlannedDigest(chat_id, messages, 0))
+            await tx.received.mark(chat_id, [a.story or a.id or 0 for a, _m in chosen])
+        result = await tx.outbox.enqueue(planned, None)
+        await tx.alerts.clear_chats(flushed)
+        return result.messages
 
     async def _items(
-        self, tx: Repositories, chat: Chat, ids: Sequence[int]
-    ) -> list[tuple[Article, list[str]]]:
-        """The queued articles the chat still wants, each story once, with what each
-        matched (labels as the chat wrote them)."""
-        rules: MatchIndex[str] = MatchIndex()
-        modes = await tx.follows.subscription_modes(chat.id)
-        for tag in chat.subscriptions:
-            if modes.get(tag.key) == "instant":
-                rules.add_tag(tag.key, "#" + tag.display)
-        for follow in await tx.follows.follows(chat.id):
-            if follow.mode == "instant":
-                rules.add_phrase(follow.key, follow.phrase.replace('"', ""))
-        if not len(rules):
-            return []
-        mutes = await tx.follows.mutes(chat.id)
-        wanted: dict[int, tuple[Article, list[str]]] = {}
-        for article in await tx.alerts.articles(ids):
-            words = article_words(article.title, article.lead)
-            matched = rules.match(words, tag_keys(article))
-            if not matched or hides(mutes, article.title, article.lead, article.all_tags):
-                continue
-            story = article.story or article.id or 0
-            if story not in wanted:  # reprints of one event: the first stored stands for it
-                wanted[story] = (article, sorted(matched))
-        seen = await tx.received.seen(chat.id, list(wanted))
-        return [item for story, item in wanted.items() if story not in seen]
+        self, tx: Repositories, chat_ids: Sequence[int], queued: dict[int, list[int]]
+    ) -> dict[int, list[tuple[Article, list[str]]]]:
+        """Per chat, the queued articles it still wants — its instant rules and mutes as they
+        are now, each story once, none it received before — with what each matched (labels
+        as the chat wrote them)."""
+        if not chat_ids:
+            return {}
+        rules = await tx.follows.instant_of(chat_ids)
+        mutes = await tx.follows.mutes_of(chat_ids, datetime.now(UTC))
+        ids = sorted({a for chat_id in chat_ids for a in queued[chat_id]})
+        articles = {a.id: a for a in await tx.alerts.articles(ids)}
+        words = {i: article_words(a.title, a.lead) for i, a in articles.items()}
+        tags = {i: tag_keys(a) for i, a in articles.items()}
+        found: dict[int, dict[int, tuple[Article, list[str]]]] = {}
+        for chat_id in chat_ids:
+            index: MatchIndex[str] = MatchIndex()
+            for kind, key, label in rules.get(chat_id, ()):
+                if kind == "tag":
+                    index.add_tag(key, label)
+                else:
+                    index.add_phrase(key, label)
+            chosen: dict[int, tuple[Article, list[str]]] = {}
+            for article_id in queued[chat_id]:
+                article = articles.get(article_id)
+                if article is None or not len(index):
+                    continue
+                matched = index.match(words[article_id], tags[article_id])
+                if not matched or muted(
+                    mutes.get(chat_id, ()), words[article_id], tags[article_id]
+                ):
+                    continue
+                # Reprints of one event: the first stored stands for it.
+                chosen.setdefault(article.story or article_id, (article, sorted(matched)))
+            if chosen:
+                found[chat_id] = chosen
+        if not found:
+            return {}
+        stories = sorted({story for chosen in found.values() for story in chosen})
+        seen = await tx.alerts.received(list(found), stories)
+        return {
+            chat_id: [item for story, item in chosen.items() if (chat_id, story) not in seen]
+            for chat_id, chosen in found.items()
+            if any((chat_id, story) not in seen for story in chosen)
+        }

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.models import Article
-from bot.storage.rows import ARTICLE_COLUMNS, article_from_row
+from bot.models import Article, Chat
+from bot.storage.rows import ARTICLE_COLUMNS, CHAT_COLUMNS, article_from_row, chat_from_row
 from bot.storage.sql import Database
 
 CURSOR_META = "alerts_cursor"
@@ -101,3 +101,43 @@ class AlertRepo:
             d.array(list(ids)),
         )
         return [article_from_row(row) for row in rows]
+
+    async def queued_of(self, chat_ids: Sequence[int]) -> dict[int, list[int]]:
+        """The chats' queued article ids, oldest first; locked in a transaction where rows
+        can be locked."""
+        d = self.db.dialect
+        rows = await self.db.fetch(
+            f"SELECT chat_id, article_id FROM alert_queue WHERE chat_id {d.any(1)} "
+            f"ORDER BY chat_id, article_id{d.for_update}",
+            d.array(list(chat_ids)),
+        )
+        found: dict[int, list[int]] = {}
+        for chat_id, article_id in rows:
+            found.setdefault(chat_id, []).append(article_id)
+        return found
+
+    async def clear_chats(self, chat_ids: Sequence[int]) -> None:
+        d = self.db.dialect
+        await self.db.execute(
+            f"DELETE FROM alert_queue WHERE chat_id {d.any(1)}", d.array(list(chat_ids))
+        )
+
+    async def chats(self, chat_ids: Sequence[int]) -> dict[int, Chat]:
+        """The chats of these ids (without their subscriptions)."""
+        d = self.db.dialect
+        rows = await self.db.fetch(
+            f"SELECT {CHAT_COLUMNS} FROM chats WHERE id {d.any(1)}", d.array(list(chat_ids))
+        )
+        return {chat.id: chat for chat in map(chat_from_row, rows)}
+
+    async def received(
+        self, chat_ids: Sequence[int], stories: Sequence[int]
+    ) -> set[tuple[int, int]]:
+        """Which of the chats were already sent which of the stories: (chat, story) pairs."""
+        d = self.db.dialect
+        rows = await self.db.fetch(
+            f"SELECT chat_id, story FROM received WHERE chat_id {d.any(1)} AND story {d.any(2)}",
+            d.array(list(chat_ids)),
+            d.array(list(stories)),
+        )
+        return {(row[0], row[1]) for row in rows}

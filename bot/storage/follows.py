@@ -258,6 +258,23 @@ class FollowRepo:
         )
         return [Rule(row[0], row[1], row[2]) for row in rows]
 
+    async def instant_of(self, chat_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
+        """The chats' instant subscriptions and follows as they are now: (kind, key, label),
+        the label a ``#tag`` or the phrase as written."""
+        d = self.db.dialect
+        rows = await self.db.fetch(
+            "SELECT chat_id, 'tag', tag_key, display FROM subscriptions "
+            f"WHERE chat_id {d.any(1)} AND mode = 'instant' "
+            "UNION ALL SELECT chat_id, 'phrase', normalized, phrase FROM follows "
+            f"WHERE chat_id {d.any(1)} AND mode = 'instant'",
+            d.array(list(chat_ids)),
+        )
+        found: dict[int, list[tuple[str, str, str]]] = {}
+        for chat_id, kind, key, label in rows:
+            shown = "#" + label if kind == "tag" else label.replace('"', "")
+            found.setdefault(chat_id, []).append((kind, key, shown))
+        return found
+
     async def chat_instant_rules(self, chat_id: int) -> list[Rule]:
         """The chat's instant subscriptions and follows, as they are now."""
         rows = await self.db.fetch(
