@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Generic, TypeVar
 
 from wordfreq import zipf_frequency
@@ -36,9 +37,9 @@ def _zipf(lemma: str) -> float:
     return zipf_frequency(lemma, "ru", "small")
 
 
-def _rarest(words: Words) -> tuple[str, ...]:
+def _by_rarity(words: Words) -> list[tuple[str, ...]]:
     # A word's frequency is that of its commonest alternative: any of them lets it match.
-    return min(words, key=lambda alternatives: max(map(_zipf, alternatives)))
+    return sorted(words, key=lambda alternatives: max(map(_zipf, alternatives)))
 
 
 def holds(words: Words, found: frozenset[str] | set[str]) -> bool:
@@ -47,20 +48,38 @@ def holds(words: Words, found: frozenset[str] | set[str]) -> bool:
 
 
 class _Entry(Generic[T]):
-    __slots__ = ("excluded", "targets", "words")
+    """One phrase key: its words, and the targets that follow it."""
 
-    def __init__(self, words: Words, excluded: Words) -> None:
+    __slots__ = ("excluded", "required", "shared", "targets", "words")
+
+    def __init__(self, words: Words, excluded: Words, shared: bool) -> None:
         self.words = words
         self.excluded = excluded
+        # Every word of one form: a subset test in C (the usual case) instead of a loop.
+        single = all(len(alternatives) == 1 for alternatives in words)
+        self.required = frozenset(a[0] for a in words) if single else None
+        self.shared = shared  # filed under several pairs: an article may reach it twice
         self.targets: list[T] = []
+
+    def meets(self, found: frozenset[str] | set[str]) -> bool:
+        required = self.required
+        held = required <= found if required is not None else holds(self.words, found)
+        return held and all(found.isdisjoint(alternatives) for alternatives in self.excluded)
 
 
 class MatchIndex(Generic[T]):
-    """Targets (a chat, or a chat and what it followed) filed under phrase keys and tags."""
+    """Targets (a chat, or a chat and what it followed) filed under phrase keys and tags.
+
+    A phrase of one word, nothing excluded, is filed under its word: an article holding it
+    matches without a check. A longer one is filed under its two rarest words, one inside
+    the other: an article reaches it only when it holds both (a set intersection in C), so
+    phrases of two common words cost nothing to articles holding one of them.
+    """
 
     def __init__(self) -> None:
         self._entries: dict[str, _Entry[T]] = {}
-        self._by_word: dict[str, list[_Entry[T]]] = {}
+        self._single: dict[str, list[list[T]]] = {}
+        self._pairs: dict[str, dict[str, list[_Entry[T]]]] = {}
         self._by_tag: dict[str, list[T]] = {}
 
     def __len__(self) -> int:
@@ -74,35 +93,49 @@ class MatchIndex(Generic[T]):
             words, excluded = parse_key(key)
             if not words:
                 return  # a key always has a word; a damaged one matches nothing
-            entry = self._entries[key] = _Entry(words, excluded)
-            for alternative in _rarest(words):
-                self._by_word.setdefault(alternative, []).append(entry)
+            ranked = _by_rarity(words)
+            first = ranked[0]
+            second = ranked[1] if len(ranked) > 1 else None
+            shared = len(first) * (len(second) if second else 1) > 1
+            entry = self._entries[key] = _Entry(words, excluded, shared)
+            for one in first:
+                if second is None and not excluded:
+                    self._single.setdefault(one, []).append(entry.targets)
+                    continue
+                inner = self._pairs.setdefault(one, {})
+                for other in second or (one,):
+                    inner.setdefault(other, []).append(entry)
         entry.targets.append(target)
 
     def add_tag(self, tag_key: str, target: T) -> None:
         self._by_tag.setdefault(tag_key, []).append(target)
 
-    def match(self, words: frozenset[str] | set[str], tag_keys: Iterable[str] = ()) -> list[T]:
+    def match(self, words: frozenset[str] | set[str], tag_keys: Iterable[str] = ()) -> set[T]:
         """The targets whose phrase or tag the article's ``words`` and ``tag_keys`` meet, each
-        once, in no particular order."""
-        found: dict[T, None] = {}
+        once."""
+        hits: list[list[T]] = []
+        single, pairs = self._single, self._pairs
         seen: set[int] = set()
-        by_word = self._by_word
         for word in words:
-            entries = by_word.get(word)
-            if entries is None:
+            found = single.get(word)
+            if found is not None:
+                hits.extend(found)
+            inner = pairs.get(word)
+            if inner is None:
                 continue
-            for entry in entries:
-                if id(entry) in seen:
-                    continue  # filed under two alternatives the article both holds
-                seen.add(id(entry))
-                if holds(entry.words, words) and not any(
-                    not words.isdisjoint(alternatives) for alternatives in entry.excluded
-                ):
-                    found.update(dict.fromkeys(entry.targets))
+            for other in inner.keys() & words:
+                for entry in inner[other]:
+                    if entry.shared:
+                        if id(entry) in seen:
+                            continue  # reached through two alternatives the article holds
+                        seen.add(id(entry))
+                    if entry.meets(words):
+                        hits.append(entry.targets)
         for key in tag_keys:
-            found.update(dict.fromkeys(self._by_tag.get(key, ())))
-        return list(found)
+            tagged = self._by_tag.get(key)
+            if tagged is not None:
+                hits.append(tagged)
+        return set(chain.from_iterable(hits))
 
 
 def muted(mutes: Iterable[Mute], words: frozenset[str] | set[str], tag_keys: set[str]) -> bool:
