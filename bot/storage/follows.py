@@ -288,3 +288,21 @@ class FollowRepo:
 
 async def _bump(db: Database) -> None:
     await db.execute(_META, RULES_META, secrets.token_hex(8))
+
+
+async def merge_follows(db: Database, old_id: int, new_id: int) -> None:
+    """A group's follows and mutes into the supergroup it became (before the old row goes)."""
+    await db.execute(
+        "INSERT INTO follows (chat_id, phrase, normalized, excluded, mode, thread_id, "
+        "created_at) SELECT $1, phrase, normalized, excluded, mode, thread_id, created_at "
+        "FROM follows WHERE chat_id = $2 ON CONFLICT (chat_id, normalized) DO NOTHING",
+        new_id,
+        old_id,
+    )
+    await db.execute(
+        "INSERT INTO mutes (chat_id, kind, key, display, until, created_at) "
+        "SELECT $1, kind, key, display, until, created_at FROM mutes WHERE chat_id = $2 "
+        "ON CONFLICT (chat_id, kind, key) DO NOTHING",
+        new_id,
+        old_id,
+    )

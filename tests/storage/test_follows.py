@@ -116,3 +116,19 @@ async def test_queued_alerts_and_the_cursor_move_together(storage: Storage) -> N
         assert await tx.alerts.queued(1) == [(1, 100.5), (2, 100.5)]
         await tx.alerts.clear(1, [1, 2])
     assert [w.chat_id for w in await storage.alerts.waiting()] == [2]
+
+
+async def test_a_migrated_group_keeps_its_follows_and_mutes(storage: Storage) -> None:
+    await storage.chats.upsert(-1, type="group")
+    await storage.chats.upsert(-2, type="group")
+    await storage.chats.upsert(-1002, type="supergroup")  # seen already: merged into
+    for old in (-1, -2):
+        await storage.follows.add(old, parse_follow("Бакаев"), limit=100, mode="instant")
+        await storage.follows.mute(old, "word", "армения", "Армения", None)
+    assert await storage.chats.migrate(-1, -1001)  # moved
+    assert await storage.chats.migrate(-2, -1002)  # merged
+    for new in (-1001, -1002):
+        assert [(f.phrase, f.mode) for f in await storage.follows.follows(new)] == [
+            ("Бакаев", "instant")
+        ]
+        assert [m.key for m in await storage.follows.mutes(new)] == ["армения"]
