@@ -165,6 +165,7 @@ class AlertWorker:
         wanted = [c for c in flushed if c in chats and chats[c].active]
         items = await self._items(tx, wanted, queued)
         planned: list[PlannedDigest] = []
+        sent: list[tuple[int, int]] = []
         for chat_id, chosen in items.items():
             chat = chats[chat_id]
             tz = zone(chat.timezone, self.settings.default_timezone)
@@ -174,8 +175,9 @@ class AlertWorker:
                 for chunk in chunks
             ]
             planned.append(PlannedDigest(chat_id, messages, 0))
-            await tx.received.mark(chat_id, [a.story or a.id or 0 for a, _m in chosen])
+            sent.extend((chat_id, a.story or a.id or 0) for a, _m in chosen)
         result = await tx.outbox.enqueue(planned, None)
+        await tx.alerts.mark_received(sent, int(now))
         await tx.alerts.clear_chats(flushed)
         return result.messages
 

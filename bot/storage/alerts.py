@@ -141,3 +141,13 @@ class AlertRepo:
             d.array(list(stories)),
         )
         return {(row[0], row[1]) for row in rows}
+
+    async def mark_received(self, pairs: Sequence[tuple[int, int]], at: int) -> None:
+        """Remember that each chat was sent each story ((chat, story) pairs), as
+        :meth:`bot.storage.received.ReceivedRepo.mark` does for one chat."""
+        if pairs:
+            await self.db.executemany(
+                "INSERT INTO received (chat_id, story, at) VALUES ($1, $2, $3) "
+                "ON CONFLICT (chat_id, story) DO NOTHING",
+                [(chat, story, at) for chat, story in dict.fromkeys(pairs)],
+            )
