@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.follows import MAX_FOLLOWS, MAX_PHRASE_CHARS, parse_follow
+from bot.follows import MAX_FOLLOWS, MAX_PHRASE_CHARS
 from bot.storage import Storage
 from tests.bot.conftest import (
     GROUP_ID,
@@ -57,16 +57,15 @@ async def test_follow_refuses_bad_input_in_one_line(
     assert await store.follows.follows(USER_ID) == []
 
 
-async def test_a_chat_follows_at_most_the_cap(tg: Tg, store: Storage) -> None:
-    await store.chats.upsert(USER_ID)
-    for n in range(MAX_FOLLOWS):
-        await store.follows.add(USER_ID, parse_follow(f"слово{n}"), limit=MAX_FOLLOWS)
-    reply = only(await tg.send("/follow Токаев"))
-    assert reply.text.startswith(f"Можно следить не больше чем за {MAX_FOLLOWS}")
-    # a thousand more asked for: none is taken, each refused in one line
-    for n in range(1000):
-        await store.follows.add(USER_ID, parse_follow(f"ещё{n}"), limit=MAX_FOLLOWS)
+async def test_a_thousand_follows_stop_at_the_cap_each_refused_in_one_line(
+    tg: Tg, store: Storage
+) -> None:
+    answers = [only(await tg.send(f"/follow слово{n}")).text for n in range(1000)]
+    assert all(a.startswith("✅ Слежу") for a in answers[:MAX_FOLLOWS])
+    refused = f"Можно следить не больше чем за {MAX_FOLLOWS} словами и фразами."
+    assert all(a.startswith(refused) for a in answers[MAX_FOLLOWS:])
     assert len(await store.follows.follows(USER_ID)) == MAX_FOLLOWS
+    assert only(await tg.send("/follow слово5")).text.startswith("Вы уже следите")
 
 
 async def test_unfollow_by_the_phrase_as_written_or_another_form(tg: Tg, store: Storage) -> None:
