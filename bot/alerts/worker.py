@@ -1,6 +1,6 @@
 """The alert worker: new articles to instant alerts, through the durable outbox.
 
-Each pass (about every second, on the leader only):
+Each pass (every half second while idle, on the leader only):
 
 1. the rules — every active chat's instant subscriptions and follows — are read into a
    :class:`bot.follows.MatchIndex` again when meta ``alert_rules`` changed;
@@ -8,7 +8,8 @@ Each pass (about every second, on the leader only):
    (chat, article) pairs queued, the cursor moved in the same transaction (a crash repeats
    nothing and loses nothing: the next leader goes on from the cursor);
 3. a chat whose oldest queued article has waited :data:`GATHER_SECONDS`, or that has
-   :data:`MAX_ITEMS` queued, is flushed in one transaction: its articles checked again
+   :data:`MAX_ITEMS` queued, is flushed (up to :data:`FLUSH_BATCH` chats a transaction, all
+   of a chat's in one): its articles checked again
    against its rules and mutes as they are now, the stories it already received (a digest,
    an earlier alert) left out, each story once, up to :data:`MAX_ITEMS` a message; the
    messages enter the outbox, their stories are marked received (so the next digest does
