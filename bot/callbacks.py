@@ -167,3 +167,27 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ChannelPanel,
     ExportFeeds,
 )
+
+
+class TagMode(CallbackData, prefix="tm"):
+    """Switch the subscription to the tag stored under ``ref`` between digest and instant."""
+
+    ref: Id
+
+
+class FollowAction(StrEnum):
+    MODE = "m"  # switch between digest and instant
+    REMOVE = "r"  # stop following
+
+
+class FollowButton(CallbackData, prefix="fw"):
+    """A button of ``/subscriptions`` about one followed phrase (by the follow's id)."""
+
+    follow: Id
+    action: FollowAction
+
+
+class Unmute(CallbackData, prefix="um"):
+    """Lift the mute stored under ``ref`` (``mute:KIND:KEY``)."""
+
+    ref: Id

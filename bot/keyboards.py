@@ -21,6 +21,8 @@ from bot.callbacks import (
     ChannelPanel,
     ConfirmTag,
     ExportFeeds,
+    FollowAction,
+    FollowButton,
     FollowLink,
     LatestForTag,
     MorePage,
@@ -31,15 +33,19 @@ from bot.callbacks import (
     SetTimezone,
     StoryOutlets,
     TagLink,
+    TagMode,
     TagsPage,
     ToggleTag,
+    Unmute,
     View,
 )
+from bot.follows import Follow
 from bot.models import EVERY_DAY, WEEKDAYS, Chat, Tag
 from bot.render import shorten
 from bot.text.tags import telegram_hashtag
 
 READ_BUTTONS_PER_ROW = 5
+PHRASE_LABEL = 32  # characters of a followed phrase on its button
 OUTLETS_BUTTONS_PER_ROW = 4
 TAG_BUTTONS_PER_ROW = 2
 
@@ -102,16 +108,52 @@ def tags_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def subscriptions_keyboard(tags: Sequence[Tag], refs: Sequence[int]) -> InlineKeyboardMarkup:
-    """One "remove" button per subscribed tag."""
-    buttons = [
-        _button(
-            _("button.remove_tag").format(tag=telegram_hashtag(tag.display)),
-            ToggleTag(ref=ref, view=View.SUBSCRIPTIONS).pack(),
-        )
+def mode_label(mode: str) -> str:
+    """A subscription's mode as its button shows it (pressing switches it)."""
+    return _("button.mode_instant") if mode == "instant" else _("button.mode_digest")
+
+
+def subscriptions_keyboard(
+    tags: Sequence[Tag],
+    refs: Sequence[int],
+    modes: dict[str, str] | None = None,
+    follows: Sequence[Follow] = (),
+    mutes: Sequence[tuple[str, int]] = (),
+) -> InlineKeyboardMarkup:
+    """A row per subscribed tag and per followed phrase: "remove" and its mode; then a
+    button per mute that lifts it (``mutes``: its label and reference)."""
+    modes = modes or {}
+    rows = [
+        [
+            _button(
+                _("button.remove_tag").format(tag=telegram_hashtag(tag.display)),
+                ToggleTag(ref=ref, view=View.SUBSCRIPTIONS).pack(),
+            ),
+            _button(mode_label(modes.get(tag.key, "digest")), TagMode(ref=ref).pack()),
+        ]
         for tag, ref in zip(tags, refs, strict=True)
     ]
-    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, TAG_BUTTONS_PER_ROW))
+    rows += [
+        [
+            _button(
+                _("button.remove_follow").format(
+                    phrase=shorten(follow.phrase.replace('"', ""), PHRASE_LABEL)
+                ),
+                FollowButton(follow=follow.id, action=FollowAction.REMOVE).pack(),
+            ),
+            _button(
+                mode_label(follow.mode),
+                FollowButton(follow=follow.id, action=FollowAction.MODE).pack(),
+            ),
+        ]
+        for follow in follows
+    ]
+    buttons = [
+        _button(_("button.unmute").format(target=label), Unmute(ref=ref).pack())
+        for label, ref in mutes
+    ]
+    rows += _rows(buttons, TAG_BUTTONS_PER_ROW)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def suggestions_keyboard(

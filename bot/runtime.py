@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
+from bot.alerts import AlertWorker
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.delivery.pacing import Pacer
@@ -67,6 +68,7 @@ def build_workers(
         ]
         # The planner, then delivery on the process's shared pacer.
         workers.append(PlannerWorker(storage, settings))
+        workers.append(AlertWorker(storage, settings))
         workers.append(DeliveryWorker(storage, bot, settings, pacer=pacer, metrics=metrics))
         return workers
 

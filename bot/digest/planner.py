@@ -36,7 +36,8 @@ from bot.digest.schedule import (
     zone,
 )
 from bot.digest.topics import in_thread, limit_for, split_by_thread
-from bot.models import Chat, Story
+from bot.follows import Mute, hides
+from bot.models import Article, Chat, Story
 from bot.pages import tell
 from bot.storage import Repositories, Storage
 from bot.storage.records import ClaimResult, DigestRun, OutboxMessage, PlannedDigest
@@ -208,6 +209,8 @@ class Planner:
         new = candidates(found, upto=upto, since=since, starts=starts)
         received = await repos.received.seen(chat.id, [c.story for c in new])
         new = [c for c in new if c.story not in received]
+        if mutes := await repos.follows.mutes(chat.id, context.now):
+            new = [c for c in new if not _hidden(mutes, c.newest)]
         missing = [c.story for c in new if c.story not in context.told]
         for story, members in (await repos.stories.members(missing)).items():
             if members:
@@ -290,6 +293,11 @@ async def _know_tags(repos: Repositories, digest: Digest, cache: ItemCache) -> N
     if missing:
         found = await repos.articles.tag_ids(missing)
         cache.tag_ids.update({key: found.get(key, 0) for key in missing})  # 0: no such tag
+
+
+def _hidden(mutes: list[Mute], article: Article) -> bool:
+    """Whether the chat muted the article's tags or words (``/mute``)."""
+    return hides(mutes, article.title, article.lead, article.all_tags)
 
 
 def _day_start(moment: datetime, tz: ZoneInfo) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from aiogram import Router
 from aiogram.filters import CommandObject
@@ -12,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import LatestForTag, MorePage
 from bot.config import Settings
 from bot.errors import UserInputError
+from bot.follows import Mute, hides
 from bot.handlers.common import (
     answer_to,
     chat_zone,
@@ -33,7 +35,7 @@ from bot.handlers.listings import (
     send_listing,
 )
 from bot.keyboards import latest_suggestions_keyboard, without_more
-from bot.models import Chat
+from bot.models import Article, Chat
 from bot.render import echo
 from bot.storage import Storage
 from bot.text.tags import tag_key
@@ -95,11 +97,19 @@ async def latest(
         listing = Listing(kind=LATEST, limit=count, tags=tuple(t.key for t in subscribed))
         header = _("latest.header_subscriptions") if subscribed else _("latest.header_all")
     page = await fetch(store, listing)
+    if tag_text is None and (mutes := await store.follows.mutes(message.chat.id)):
+        # /mute hides what the chat does not want from its own news, not from a tag asked for
+        stories = [s for s in page.stories if not _hidden(mutes, s.lead)]
+        page = replace(page, stories=stories)
     if not page.stories:
         await message.answer(_("latest.empty"))
         return
     answer = answer_to(message)
     await send_listing(answer, store, listing, page, zone=zone, header=header, footer=footer)
+
+
+def _hidden(mutes: list[Mute], article: Article) -> bool:
+    return hides(mutes, article.title, article.lead, article.all_tags)
 
 
 async def _unknown_tag(message: Message, store: Storage, text: str) -> None:

@@ -54,7 +54,7 @@ async def start(message: Message, command: CommandObject, store: Storage) -> Non
 
 
 async def help_(message: Message, store: Storage, settings: Settings) -> None:
-    text = _("help.text").format(**await _examples(store))
+    text = _("help.text").format(**await _examples(store)) + "\n\n" + _("help.follows")
     if message.from_user is not None and message.from_user.id in settings.admin_ids:
         text += "\n\n" + _("help.admin")
     await message.answer(text)

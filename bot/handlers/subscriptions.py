@@ -9,7 +9,6 @@ Each acts for ``target``: the chat it is used in, or the channel that chat runs
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.enums import ChatType
 from aiogram.filters import CommandObject
 from aiogram.types import (
     CallbackQuery,
@@ -34,7 +33,8 @@ from bot.handlers.common import (
     tag_picker,
     tag_refs,
 )
-from bot.keyboards import subscriptions_keyboard, suggestions_keyboard, tag_label
+from bot.handlers.overview import subscriptions_view
+from bot.keyboards import suggestions_keyboard, tag_label
 from bot.models import Chat, Tag
 from bot.render import echo, shorten
 from bot.storage import Storage
@@ -134,18 +134,8 @@ async def unsubscribe(
 async def _subscriptions_view(
     store: Storage, chat: Chat, *, may_change: bool
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A private chat's own subscriptions, or a group's; remove buttons for who may use them."""
-    tags = await store.chats.subscriptions(chat.id)
-    private = chat.type == ChatType.PRIVATE
-    if not tags:
-        return (_("subscriptions.none") if private else _("subscriptions.none_chat")), None
-    named = hashtag_list(tags, limit=len(tags))
-    header = _("subscriptions.header") if private else _("subscriptions.header_chat")
-    if not may_change:
-        return header.format(tags=named), None
-    refs = await tag_refs(store, tags)
-    text = header.format(tags=named) + "\n\n" + _("subscriptions.tap_to_remove")
-    return text, subscriptions_keyboard(tags, refs)
+    """A private chat's own subscriptions, or a group's; buttons for who may use them."""
+    return await subscriptions_view(store, chat, may_change=may_change)
 
 
 async def subscriptions(

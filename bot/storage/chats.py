@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.errors import IntegrityError
 from bot.models import Chat, Tag
+from bot.storage.follows import merge_follows
 from bot.storage.records import Stats
 from bot.storage.refs import ButtonRefs
 from bot.storage.rows import CHAT_COLUMNS, chat_from_row, maybe_seconds, quiet_text, times_text
@@ -308,5 +309,6 @@ async def _merge(db: Database, old_id: int, new_id: int) -> None:
     """Merge the old chat into the new one's row: its subscriptions and unset settings."""
     await db.execute(_MERGE_SUBSCRIPTIONS, new_id, old_id)
     await db.execute(_MERGE_RECEIVED, new_id, old_id)
+    await merge_follows(db, old_id, new_id)
     await db.execute(_MERGE_SETTINGS, new_id, old_id, _now())
     await db.execute("DELETE FROM chats WHERE id = $1", old_id)

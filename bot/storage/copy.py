@@ -44,6 +44,9 @@ TABLES: tuple[Table, ...] = (
     Table("outbox"),
     Table("feeds"),
     Table("received", ("chat_id", "story")),
+    Table("follows"),
+    Table("mutes", ("chat_id", "kind", "key")),
+    Table("alert_queue", ("chat_id", "article_id")),
 )
 
 # Tables deliberately left behind: search indexes (rebuilt), the delivery lease (it names

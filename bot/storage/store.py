@@ -12,11 +12,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
 
+from bot.storage.alerts import AlertRepo
 from bot.storage.articles import ArticleRepo
 from bot.storage.channels import ChannelRepo
 from bot.storage.chats import ChatRepo
 from bot.storage.digests import DigestRepo
 from bot.storage.feeds import FeedRepo
+from bot.storage.follows import FollowRepo
 from bot.storage.outbox import LEASE_LOCK, DeliveryLease, OutboxRepo
 from bot.storage.received import ReceivedRepo
 from bot.storage.sql import Database, Engine, InstanceLock
@@ -37,6 +39,8 @@ class Repositories:
         self.received = ReceivedRepo(db)
         self.stories = StoryRepo(db)
         self.channels = ChannelRepo(db)
+        self.follows = FollowRepo(db)
+        self.alerts = AlertRepo(db)
 
 
 class Storage(Repositories):

@@ -267,3 +267,18 @@ async def test_a_forged_panel_button_for_a_channel_the_user_does_not_run_is_stal
     calls = await tg.press(ChannelPanel(channel=CHANNEL, action=ChannelAction.REMOVE_CONFIRMED))
     assert only(calls, "answerCallbackQuery").params["text"].startswith("Эта кнопка устарела")
     assert await store.chats.get(CHANNEL) is not None
+
+
+@pytest.mark.usefixtures("news", "running")
+async def test_follows_mutes_and_modes_change_the_channel_acted_for(
+    tg: Tg, store: Storage
+) -> None:
+    await tg.send("/subscribe Выборы")
+    assert only(await tg.send("/follow Бакаев")).text.startswith("✅ Слежу: «Бакаев»")
+    await tg.send("/mute Армения")
+    assert only(await tg.send("/mode Выборы instant")).text.startswith("⚡ #Выборы")
+    assert [f.phrase for f in await store.follows.follows(CHANNEL)] == ["Бакаев"]
+    assert [m.key for m in await store.follows.mutes(CHANNEL)] == ["армения"]
+    assert await store.follows.subscription_modes(CHANNEL) == {"выборы": "instant"}
+    assert await store.follows.follows(USER_ID) == []
+    assert await store.follows.mutes(USER_ID) == []

@@ -13,7 +13,9 @@ READER = {
     *("latest", "top", "digest", "search", "tags"),
     *("subscriptions", "settings", "help", "start"),
 }
-CHAT_ADMIN = {"subscribe", "unsubscribe", "time", "timezone", "quiet", "pause", "resume"}
+CHAT_ADMIN = {"subscribe", "unsubscribe", "time", "timezone", "quiet", "pause", "resume"} | {
+    "follow", "unfollow", "mute", "unmute", "mode",
+}  # fmt: skip
 BOT_ADMIN = {
     "stats", "ingest", "feeds", "addfeed", "rmfeed", "pausefeed", "resumefeed", "importopml",
 }  # fmt: skip

@@ -86,6 +86,8 @@ async def test_every_help_example_works_when_tried(tg: Tg, store: Storage, langu
         "/time": _("settings.time_set"),
         "/timezone": _("settings.timezone_set"),
         "/quiet": _("settings.quiet_set"),
+        "/follow": _("follow.added"),
+        "/mode": _("mode.instant"),
     }
     assert {example.split()[0] for example in tried} == set(success)
     for example in tried:

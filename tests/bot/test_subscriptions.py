@@ -96,11 +96,14 @@ async def test_subscriptions_list_each_tag_with_a_remove_button(tg: Tg, store: S
     await tg.send("/subscribe Политика Референдум-2026")
     reply = only(await tg.send("/subscriptions"))
     assert reply.text.startswith("📌 <b>Ваши подписки</b>: #Политика, #Референдум_2026")
-    assert [label for label, _ in reply.buttons] == ["❌ #Политика", "❌ #Референдум_2026"]
+    mode = "🗞 в дайджесте"  # each tag's row: remove, and its mode
+    assert [label for label, _ in reply.buttons] == [
+        *("❌ #Политика", mode, "❌ #Референдум_2026", mode)
+    ]
     calls = await tg.press(reply.button("❌ #Политика"), on=reply)
     assert await store.chats.subscribed_keys(USER_ID) == {"референдум_2026"}
     redrawn = only(calls, "editMessageText")
-    assert [label for label, _ in redrawn.buttons] == ["❌ #Референдум_2026"]
+    assert [label for label, _ in redrawn.buttons] == ["❌ #Референдум_2026", mode]
 
 
 async def test_no_subscriptions_says_how_to_subscribe(tg: Tg) -> None:

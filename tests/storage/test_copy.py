@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 
 from bot.errors import StorageError
+from bot.follows import parse_follow
 from bot.models import Chat, Page
 from bot.storage import SqliteStorage, Storage, open_url
 from bot.storage.articles import source_digest
@@ -60,6 +61,9 @@ async def fill(path: Path) -> None:
         await storage.received.mark(42, [1, 2])
         await storage.chats.upsert(CHANNEL, type="channel", title="Канал")
         await storage.channels.add(42, CHANNEL)
+        await storage.follows.add(42, parse_follow("референдум -Армения"), limit=100)
+        await storage.follows.mute(42, "tag", "спорт", "Спорт", NOW + timedelta(days=7))
+        await storage.alerts.queue([(42, 1)], at=NOW.timestamp(), cursor=1)
     finally:
         await storage.close()
 

@@ -240,7 +240,51 @@ CREATE TABLE channel_admins (
 CREATE INDEX channel_admins_channel ON channel_admins (channel_id);
 """
 
-V8_RESERVED = "SELECT 1;"  # version 8 belongs to another change of the schema
+V8_FOLLOWS = """
+-- Followed words and names: the phrase as written, and its key (the lemmas it matches, see
+-- bot.follows.phrase), which a chat follows once; excluded holds the words written with a
+-- leading '-' (JSON list, as written). mode: 'digest' or 'instant'. thread_id is reserved for
+-- a forum topic (NULL: the chat itself).
+CREATE TABLE follows (
+    id          INTEGER PRIMARY KEY,
+    chat_id     INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    phrase      TEXT    NOT NULL,
+    normalized  TEXT    NOT NULL,
+    excluded    TEXT    NOT NULL DEFAULT '[]',
+    mode        TEXT    NOT NULL DEFAULT 'digest',
+    thread_id   INTEGER,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (chat_id, normalized)
+);
+CREATE INDEX follows_instant ON follows (chat_id) WHERE mode = 'instant';
+
+-- What a chat does not want to see: a tag (by key) or words (a phrase key), until a time
+-- (NULL: until unmuted).
+CREATE TABLE mutes (
+    chat_id     INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    kind        TEXT    NOT NULL,            -- 'tag' or 'word'
+    key         TEXT    NOT NULL,
+    display     TEXT    NOT NULL,
+    until       INTEGER,                     -- Unix seconds
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, kind, key)
+) WITHOUT ROWID;
+
+-- Each subscription's mode, as a follow's.
+ALTER TABLE subscriptions ADD COLUMN mode TEXT NOT NULL DEFAULT 'digest';
+CREATE INDEX subscriptions_instant ON subscriptions (tag_key) WHERE mode = 'instant';
+
+-- Instant alerts gathered for a chat before they go out as one message: an article matched
+-- by the alert worker waits here (its cursor, meta 'alerts_cursor', is moved in the same
+-- transaction) until the chat's message is put in the outbox, which deletes the rows.
+CREATE TABLE alert_queue (
+    chat_id     INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    article_id  INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    queued_at   REAL    NOT NULL,            -- Unix seconds
+    PRIMARY KEY (chat_id, article_id)
+) WITHOUT ROWID;
+CREATE INDEX alert_queue_article ON alert_queue (article_id);
+"""
 
 V9_SCHEDULES = """
 -- Digest schedules: digest_time now holds one or more local times ('08:00,19:00'; a row
@@ -267,7 +311,7 @@ MIGRATIONS: list[str] = [
     V5_RECEIVED,
     V6_OUTLETS,
     V7_CHANNEL_ADMINS,
-    V8_RESERVED,
+    V8_FOLLOWS,
     V9_SCHEDULES,
     V10_TOPICS,
 ]

@@ -1,0 +1,229 @@
+"""The alert worker: new articles to instant alerts, through the durable outbox.
+
+Each pass (every half second while idle, on the leader only):
+
+1. the rules — every active chat's instant subscriptions and follows — are read into a
+   :class:`bot.follows.MatchIndex` again when meta ``alert_rules`` changed;
+2. the articles stored past the cursor are matched once each against all of them, and the
+   (chat, article) pairs queued, the cursor moved in the same transaction (a crash repeats
+   nothing and loses nothing: the next leader goes on from the cursor);
+3. a chat whose oldest queued article has waited :data:`GATHER_SECONDS`, or that has
+   :data:`MAX_ITEMS` queued, is flushed (up to :data:`FLUSH_BATCH` chats a transaction, all
+   of a chat's in one): its articles checked again
+   against its rules and mutes as they are now, the stories it already received (a digest,
+   an earlier alert) left out, each story once, up to :data:`MAX_ITEMS` a message; the
+   messages enter the outbox, their stories are marked received (so the next digest does
+   not repeat them) and the queue rows are deleted.
+
+Delivery then sends them as it sends digests: the same pacing, 429 handling and crash
+window. Articles dated more than :data:`MAX_AGE` ago (an archive ingested) alert no one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot.alerts.render import render_alert
+from bot.config import Settings
+from bot.digest.schedule import zone
+from bot.errors import StorageError
+from bot.follows import MatchIndex, article_words, muted
+from bot.models import Article, Chat
+from bot.storage import Repositories, Storage
+from bot.storage.records import PlannedDigest
+from bot.text.tags import tag_key
+
+logger = logging.getLogger(__name__)
+
+GATHER_SECONDS = 3.0  # articles for one chat arriving this close together go as one message
+MAX_ITEMS = 5  # articles in one alert message
+POLL_SECONDS = 0.5
+BATCH = 1000  # articles matched per transaction
+FLUSH_BATCH = 500  # chats flushed per transaction
+MAX_AGE = timedelta(days=2)
+
+
+def _timing(chat: Chat, now: datetime) -> tuple[None, bool]:
+    """When a chat's alert may go (None: now) and whether silently."""
+    # quiet hours: bot.quiet.alert_timing
+    return None, False
+
+
+def tag_keys(article: Article) -> set[str]:
+    return {tag_key(tag) for tag in article.all_tags}
+
+
+class AlertWorker:
+    """Matches new articles and enqueues instant alerts (see the module docstring)."""
+
+    name = "alerts"
+
+    def __init__(
+        self,
+        storage: Storage,
+        settings: Settings,
+        *,
+        gather: float = GATHER_SECONDS,
+        poll: float = POLL_SECONDS,
+    ) -> None:
+        self.storage = storage
+        self.settings = settings
+        self.gather = gather
+        self.poll = poll
+        self.index: MatchIndex[int] = MatchIndex()
+        self._version: str | None = None
+        self.matched = 0  # articles matched, for the benchmark
+        self.match_seconds = 0.0  # CPU time matching them took
+
+    async def run(self) -> None:
+        while True:
+            try:
+                busy = await self.step()
+            except StorageError:
+                logger.exception("alerts failed; retrying in %.0f s", 5 * self.poll)
+                busy = False
+                await asyncio.sleep(5 * self.poll)
+            if not busy:
+                await asyncio.sleep(self.poll)
+
+    async def step(self, now: float | None = None) -> bool:
+        """One pass; True when there may be more to do at once."""
+        moment = time.time() if now is None else now
+        await self.refresh()
+        busy = await self.match(moment)
+        await self.flush(moment)
+        return busy
+
+    async def refresh(self) -> None:
+        """Read the rules again if they changed since last read."""
+        version = await self.storage.follows.rules_version()
+        if version == self._version:
+            return
+        index: MatchIndex[int] = MatchIndex()
+        for rule in await self.storage.follows.instant_rules():
+            if rule.kind == "tag":
+                index.add_tag(rule.key, rule.chat_id)
+            else:
+                index.add_phrase(rule.key, rule.chat_id)
+        self.index, self._version = index, version
+
+    async def match(self, now: float) -> bool:
+        """Queue the chats each new article alerts; True if a full batch was read."""
+        cursor = await self.storage.alerts.cursor()
+        if cursor is None:  # the first run: alerts start with what is stored from now on
+            await self.storage.alerts.move(await self.storage.articles.max_id())
+            return False
+        articles = await self.storage.alerts.articles_after(cursor, BATCH)
+        if not articles:
+            return False
+        oldest = datetime.fromtimestamp(now, UTC) - MAX_AGE
+        pairs: list[tuple[int, int]] = []
+        started = time.process_time()
+        for article in articles:
+            if article.published < oldest or article.id is None:
+                continue
+            words = article_words(article.title, article.lead)
+            for chat_id in self.index.match(words, tag_keys(article)):
+                pairs.append((chat_id, article.id))
+        self.match_seconds += time.process_time() - started
+        self.matched += len(articles)
+        await self.storage.alerts.queue(pairs, now, max(a.id or 0 for a in articles))
+        return len(articles) == BATCH
+
+    async def flush(self, now: float) -> int:
+        """Enqueue the alerts of chats whose gathering is over; how many messages."""
+        due = [
+            w.chat_id
+            for w in await self.storage.alerts.waiting()
+            if w.count >= MAX_ITEMS or now - w.since >= self.gather
+        ]
+        messages = 0
+        for start in range(0, len(due), FLUSH_BATCH):
+            async with self.storage.transaction() as tx:
+                messages += await self._flush(tx, due[start : start + FLUSH_BATCH], now)
+        if messages:
+            self.storage.outbox.notify()
+        return messages
+
+    async def _flush(self, tx: Repositories, chat_ids: Sequence[int], now: float) -> int:
+        """One transaction: the chats' queued articles into the outbox, the queue emptied."""
+        queued = await tx.alerts.queued_of(chat_ids)
+        if not queued:
+            return 0  # flushed meanwhile
+        moment = datetime.fromtimestamp(now, UTC)
+        chats = await tx.alerts.chats(list(queued))
+        held: list[int] = []
+        silent: dict[int, bool] = {}
+        for chat_id, chat in chats.items():
+            hold, silent[chat_id] = _timing(chat, moment)
+            if hold is not None and hold > moment:
+                held.append(chat_id)  # stays queued until then
+        flushed = [c for c in queued if c not in held]
+        wanted = [c for c in flushed if c in chats and chats[c].active]
+        items = await self._items(tx, wanted, queued)
+        planned: list[PlannedDigest] = []
+        sent: list[tuple[int, int]] = []
+        for chat_id, chosen in items.items():
+            chat = chats[chat_id]
+            tz = zone(chat.timezone, self.settings.default_timezone)
+            chunks = [chosen[i : i + MAX_ITEMS] for i in range(0, len(chosen), MAX_ITEMS)]
+            messages = [
+                render_alert(chunk, language=chat.language, tz=tz, silent=silent[chat_id])
+                for chunk in chunks
+            ]
+            planned.append(PlannedDigest(chat_id, messages, 0))
+            sent.extend((chat_id, a.story or a.id or 0) for a, _m in chosen)
+        result = await tx.outbox.enqueue(planned, None)
+        await tx.alerts.mark_received(sent, int(now))
+        await tx.alerts.clear_chats(flushed)
+        return result.messages
+
+    async def _items(
+        self, tx: Repositories, chat_ids: Sequence[int], queued: dict[int, list[int]]
+    ) -> dict[int, list[tuple[Article, list[str]]]]:
+        """Per chat, the queued articles it still wants — its instant rules and mutes as they
+        are now, each story once, none it received before — with what each matched (labels
+        as the chat wrote them)."""
+        if not chat_ids:
+            return {}
+        rules = await tx.follows.instant_of(chat_ids)
+        mutes = await tx.follows.mutes_of(chat_ids, datetime.now(UTC))
+        ids = sorted({a for chat_id in chat_ids for a in queued[chat_id]})
+        articles = {a.id: a for a in await tx.alerts.articles(ids)}
+        words = {i: article_words(a.title, a.lead) for i, a in articles.items()}
+        tags = {i: tag_keys(a) for i, a in articles.items()}
+        found: dict[int, dict[int, tuple[Article, list[str]]]] = {}
+        for chat_id in chat_ids:
+            index: MatchIndex[str] = MatchIndex()
+            for kind, key, label in rules.get(chat_id, ()):
+                if kind == "tag":
+                    index.add_tag(key, label)
+                else:
+                    index.add_phrase(key, label)
+            chosen: dict[int, tuple[Article, list[str]]] = {}
+            for article_id in queued[chat_id]:
+                article = articles.get(article_id)
+                if article is None or not len(index):
+                    continue
+                matched = index.match(words[article_id], tags[article_id])
+                if not matched or muted(
+                    mutes.get(chat_id, ()), words[article_id], tags[article_id]
+                ):
+                    continue
+                # Reprints of one event: the first stored stands for it.
+                chosen.setdefault(article.story or article_id, (article, sorted(matched)))
+            if chosen:
+                found[chat_id] = chosen
+        if not found:
+            return {}
+        stories = sorted({story for chosen in found.values() for story in chosen})
+        seen = await tx.alerts.received(list(found), stories)
+        return {
+            chat_id: [item for story, item in chosen.items() if (chat_id, story) not in seen]
+            for chat_id, chosen in found.items()
+            if any((chat_id, story) not in seen for story in chosen)
+        }
