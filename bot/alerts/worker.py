@@ -25,6 +25,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.alerts.render import render_alert
@@ -32,9 +33,10 @@ from bot.config import Settings
 from bot.digest.schedule import zone
 from bot.errors import StorageError
 from bot.follows import MatchIndex, article_words, muted
-from bot.models import Article, Chat
+from bot.models import Article
+from bot.quiet import alert_timing
 from bot.storage import Repositories, Storage
-from bot.storage.records import PlannedDigest
+from bot.storage.records import PlannedDigest, with_thread
 from bot.text.tags import tag_key
 
 logger = logging.getLogger(__name__)
@@ -45,12 +47,6 @@ POLL_SECONDS = 0.5
 BATCH = 1000  # articles matched per transaction
 FLUSH_BATCH = 500  # chats flushed per transaction
 MAX_AGE = timedelta(days=2)
-
-
-def _timing(chat: Chat, now: datetime) -> tuple[None, bool]:
-    """When a chat's alert may go (None: now) and whether silently."""
-    # quiet hours: bot.quiet.alert_timing
-    return None, False
 
 
 def tag_keys(article: Article) -> set[str]:
@@ -159,7 +155,9 @@ class AlertWorker:
         held: list[int] = []
         silent: dict[int, bool] = {}
         for chat_id, chat in chats.items():
-            hold, silent[chat_id] = _timing(chat, moment)
+            hold, silent[chat_id] = alert_timing(
+                chat, moment, default_zone=self.settings.default_timezone
+            )
             if hold is not None and hold > moment:
                 held.append(chat_id)  # stays queued until then
         flushed = [c for c in queued if c not in held]
@@ -170,13 +168,24 @@ class AlertWorker:
         for chat_id, chosen in items.items():
             chat = chats[chat_id]
             tz = zone(chat.timezone, self.settings.default_timezone)
-            chunks = [chosen[i : i + MAX_ITEMS] for i in range(0, len(chosen), MAX_ITEMS)]
-            messages = [
-                render_alert(chunk, language=chat.language, tz=tz, silent=silent[chat_id])
-                for chunk in chunks
-            ]
+            # Each article goes to the forum topic of the first rule it matched.
+            by_thread: dict[int | None, list[tuple[Article, list[str]]]] = {}
+            for article, matched, thread_id in chosen:
+                by_thread.setdefault(thread_id, []).append((article, matched))
+            messages = []
+            for thread_id, group in by_thread.items():
+                for i in range(0, len(group), MAX_ITEMS):
+                    message = render_alert(
+                        group[i : i + MAX_ITEMS],
+                        language=chat.language,
+                        tz=tz,
+                        silent=silent[chat_id],
+                    )
+                    messages.append(
+                        replace(message, options=with_thread(message.options, thread_id))
+                    )
             planned.append(PlannedDigest(chat_id, messages, 0))
-            sent.extend((chat_id, a.story or a.id or 0) for a, _m in chosen)
+            sent.extend((chat_id, a.story or a.id or 0) for a, _m, _t in chosen)
         result = await tx.outbox.enqueue(planned, None)
         await tx.alerts.mark_received(sent, int(now))
         await tx.alerts.clear_chats(flushed)
@@ -184,10 +193,10 @@ class AlertWorker:
 
     async def _items(
         self, tx: Repositories, chat_ids: Sequence[int], queued: dict[int, list[int]]
-    ) -> dict[int, list[tuple[Article, list[str]]]]:
+    ) -> dict[int, list[tuple[Article, list[str], int | None]]]:
         """Per chat, the queued articles it still wants — its instant rules and mutes as they
         are now, each story once, none it received before — with what each matched (labels
-        as the chat wrote them)."""
+        as the chat wrote them) and the forum topic of the first of them."""
         if not chat_ids:
             return {}
         rules = await tx.follows.instant_of(chat_ids)
@@ -196,15 +205,17 @@ class AlertWorker:
         articles = {a.id: a for a in await tx.alerts.articles(ids)}
         words = {i: article_words(a.title, a.lead) for i, a in articles.items()}
         tags = {i: tag_keys(a) for i, a in articles.items()}
-        found: dict[int, dict[int, tuple[Article, list[str]]]] = {}
+        found: dict[int, dict[int, tuple[Article, list[str], int | None]]] = {}
         for chat_id in chat_ids:
             index: MatchIndex[str] = MatchIndex()
-            for kind, key, label in rules.get(chat_id, ()):
+            threads: dict[str, int | None] = {}
+            for kind, key, label, thread_id in rules.get(chat_id, ()):
+                threads.setdefault(label, thread_id)
                 if kind == "tag":
                     index.add_tag(key, label)
                 else:
                     index.add_phrase(key, label)
-            chosen: dict[int, tuple[Article, list[str]]] = {}
+            chosen: dict[int, tuple[Article, list[str], int | None]] = {}
             for article_id in queued[chat_id]:
                 article = articles.get(article_id)
                 if article is None or not len(index):
@@ -215,7 +226,10 @@ class AlertWorker:
                 ):
                     continue
                 # Reprints of one event: the first stored stands for it.
-                chosen.setdefault(article.story or article_id, (article, sorted(matched)))
+                labels = sorted(matched)
+                chosen.setdefault(
+                    article.story or article_id, (article, labels, threads.get(labels[0]))
+                )
             if chosen:
                 found[chat_id] = chosen
         if not found:

@@ -25,7 +25,14 @@ from bot.follows import (
     mute_key,
     parse_follow,
 )
-from bot.handlers.common import CHANGES_CHAT, edit, hashtag, on_command, tag_from_ref
+from bot.handlers.common import (
+    CHANGES_CHAT,
+    edit,
+    forum_thread,
+    hashtag,
+    on_command,
+    tag_from_ref,
+)
 from bot.handlers.overview import phrase_text, subscriptions_view
 from bot.models import Chat, Tag
 from bot.render import echo
@@ -75,7 +82,10 @@ async def follow(message: Message, command: CommandObject, store: Storage, targe
     except PhraseError as error:
         await message.answer(_phrase_error(error, typed))
         return
-    done = await store.follows.add(target.id, phrase, limit=MAX_FOLLOWS)
+    forum, thread = forum_thread(message, target)
+    done = await store.follows.add(target.id, phrase, limit=MAX_FOLLOWS, thread_id=thread)
+    if done.status == "exists" and done.follow is not None and forum:
+        await store.follows.bind(target.id, done.follow.key, thread)  # moved to this topic
     if done.status == "full":
         await message.answer(_("follow.too_many").format(max=MAX_FOLLOWS))
     elif done.status == "exists" and done.follow is not None:
@@ -206,13 +216,19 @@ async def mode(message: Message, command: CommandObject, store: Storage, target:
     shown: str | None = None
     tag = typed_tag(typed)
     subscribed = {t.key: t for t in await store.chats.subscriptions(target.id)}
+    # Sent inside a forum topic, /mode also binds the subscription's alerts to that topic.
+    forum, thread = forum_thread(message, target)
     if tag.key in subscribed:
         await store.follows.set_subscription_mode(target.id, tag.key, wanted)
+        if forum:
+            await store.chats.bind(target.id, [tag.key], thread)
         shown = hashtag(subscribed[tag.key].display)
     else:
         found = await _find_follow(store, target.id, typed)
         if found is not None:
             await store.follows.set_mode(target.id, found.key, wanted)
+            if forum:
+                await store.follows.bind(target.id, found.key, thread)
             shown = phrase_text(found.phrase)
     if shown is None:
         await message.answer(_("mode.unknown").format(value=echo(typed)))

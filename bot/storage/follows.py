@@ -74,10 +74,16 @@ class FollowRepo:
     # -- follows -----------------------------------------------------------------------
 
     async def add(
-        self, chat_id: int, phrase: Phrase, *, limit: int, mode: str = "digest"
+        self,
+        chat_id: int,
+        phrase: Phrase,
+        *,
+        limit: int,
+        mode: str = "digest",
+        thread_id: int | None = None,
     ) -> Followed:
         """Follow a phrase (the chat must exist), unless its key is followed already or the
-        chat follows ``limit`` phrases."""
+        chat follows ``limit`` phrases; ``thread_id``: the forum topic its alerts go to."""
         async with self.db.transaction() as tx:
             # The chat's row lock makes two follows at once count one after the other.
             await tx.fetchval(f"SELECT 1 FROM chats WHERE id = $1{tx.dialect.for_update}", chat_id)
@@ -92,13 +98,14 @@ class FollowRepo:
             if count >= limit:
                 return Followed("full", None)
             row = await tx.fetchrow(
-                "INSERT INTO follows (chat_id, phrase, normalized, excluded, mode, created_at) "
-                f"VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_FOLLOW_COLUMNS}",
+                "INSERT INTO follows (chat_id, phrase, normalized, excluded, mode, thread_id, "
+                f"created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_FOLLOW_COLUMNS}",
                 chat_id,
                 phrase.text,
                 phrase.key,
                 json.dumps(list(phrase.excluded), ensure_ascii=False),
                 mode,
+                thread_id,
                 int(time.time()),
             )
             assert row is not None
@@ -161,6 +168,16 @@ class FollowRepo:
             if changed:
                 await _bump(tx)
             return changed > 0
+
+    async def bind(self, chat_id: int, key: str, thread_id: int | None) -> bool:
+        """Send a follow's alerts to a forum topic (``None``: to the chat itself)."""
+        changed = await self.db.execute(
+            "UPDATE follows SET thread_id = $3 WHERE chat_id = $1 AND normalized = $2",
+            chat_id,
+            key,
+            thread_id,
+        )
+        return changed > 0
 
     # -- subscriptions' modes ----------------------------------------------------------
 
@@ -258,21 +275,23 @@ class FollowRepo:
         )
         return [Rule(row[0], row[1], row[2]) for row in rows]
 
-    async def instant_of(self, chat_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
-        """The chats' instant subscriptions and follows as they are now: (kind, key, label),
-        the label a ``#tag`` or the phrase as written."""
+    async def instant_of(
+        self, chat_ids: Sequence[int]
+    ) -> dict[int, list[tuple[str, str, str, int | None]]]:
+        """The chats' instant subscriptions and follows as they are now: (kind, key, label,
+        forum topic), the label a ``#tag`` or the phrase as written."""
         d = self.db.dialect
         rows = await self.db.fetch(
-            "SELECT chat_id, 'tag', tag_key, display FROM subscriptions "
+            "SELECT chat_id, 'tag', tag_key, display, thread_id FROM subscriptions "
             f"WHERE chat_id {d.any(1)} AND mode = 'instant' "
-            "UNION ALL SELECT chat_id, 'phrase', normalized, phrase FROM follows "
+            "UNION ALL SELECT chat_id, 'phrase', normalized, phrase, thread_id FROM follows "
             f"WHERE chat_id {d.any(1)} AND mode = 'instant'",
             d.array(list(chat_ids)),
         )
-        found: dict[int, list[tuple[str, str, str]]] = {}
-        for chat_id, kind, key, label in rows:
+        found: dict[int, list[tuple[str, str, str, int | None]]] = {}
+        for chat_id, kind, key, label, thread_id in rows:
             shown = "#" + label if kind == "tag" else label.replace('"', "")
-            found.setdefault(chat_id, []).append((kind, key, shown))
+            found.setdefault(chat_id, []).append((kind, key, shown, thread_id))
         return found
 
     async def chat_instant_rules(self, chat_id: int) -> list[Rule]:

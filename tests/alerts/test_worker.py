@@ -14,7 +14,7 @@ from bot.digest.planner import Planner
 from bot.follows import parse_follow
 from bot.models import Article, Tag
 from bot.storage import Storage
-from tests.digest.conftest import make_settings, outbox_rows
+from tests.digest.conftest import make_settings, outbox_rows, query
 
 POLITICS = Tag("политика", "Политика")
 NOW = time.time()
@@ -163,3 +163,69 @@ async def test_old_articles_alert_no_one(storage: Storage, worker: AlertWorker) 
     await storage.articles.upsert_many([archive])
     await worker.step(NOW + 1)
     assert await storage.alerts.waiting() == []
+
+
+def _local(moment: float) -> datetime:
+    return datetime.fromtimestamp(moment, UTC)
+
+
+async def options_of(storage: Storage, chat_id: int) -> list[dict[str, object]]:
+    rows = await query(storage, "SELECT chat_id, options FROM outbox ORDER BY id")
+    return [json.loads(r["options"] or "{}") for r in rows if r["chat_id"] == chat_id]
+
+
+async def test_quiet_hours_hold_an_alert_until_they_end(
+    storage: Storage, worker: AlertWorker
+) -> None:
+    await instant_chat(storage, 1, POLITICS)
+    await storage.chats.set_timezone(1, "UTC")
+    start, end = _local(NOW - 3600), _local(NOW + 3600)
+    await storage.chats.set_quiet_hours(1, (start.time(), end.time()))
+    await worker.step(NOW)
+    await storage.articles.upsert_many([news("Ночная новость о бюджете")])
+    await worker.step(NOW + 1)
+    await worker.step(NOW + 1 + GATHER_SECONDS)
+    assert await texts(storage, 1) == []  # held: the quiet hours last another hour
+    assert [w.chat_id for w in await storage.alerts.waiting()] == [1]
+    await worker.step(NOW + 3600 + 60)
+    [text] = await texts(storage, 1)
+    assert "Ночная новость о бюджете" in text
+    assert await options_of(storage, 1) == [{}]  # not silent
+
+
+async def test_quiet_hours_chosen_silent_send_at_once_without_a_sound(
+    storage: Storage, worker: AlertWorker
+) -> None:
+    await instant_chat(storage, 1, POLITICS)
+    await storage.chats.set_timezone(1, "UTC")
+    await storage.chats.set_quiet_hours(1, (_local(NOW - 3600).time(), _local(NOW + 3600).time()))
+    await storage.chats.set_quiet_silent(1, True)
+    await worker.step(NOW)
+    await storage.articles.upsert_many([news("Тихая новость о бюджете")])
+    await worker.step(NOW + 1)
+    await worker.step(NOW + 1 + GATHER_SECONDS)
+    [text] = await texts(storage, 1)
+    assert "Тихая новость" in text
+    assert await options_of(storage, 1) == [{"disable_notification": True}]
+
+
+async def test_alerts_go_to_the_forum_topic_their_rule_is_bound_to(
+    storage: Storage, worker: AlertWorker
+) -> None:
+    await storage.chats.upsert(-100, type="supergroup")
+    await storage.chats.subscribe(-100, [POLITICS])
+    await storage.follows.set_subscription_mode(-100, POLITICS.key, "instant")
+    await storage.chats.bind(-100, [POLITICS.key], 7)
+    await storage.follows.add(-100, parse_follow("Токаев"), limit=100, mode="instant")
+    await worker.step(NOW)
+    await storage.articles.upsert_many(
+        [news("Бюджет принят парламентом"), news("Токаеву вручили грамоты", rubric=None)]
+    )
+    await worker.step(NOW + 1)
+    await worker.step(NOW + 1 + GATHER_SECONDS)
+    rows = await query(storage, "SELECT text, options FROM outbox ORDER BY id")
+    placed = {
+        ("Бюджет" in r["text"], json.loads(r["options"] or "{}").get("message_thread_id"))
+        for r in rows
+    }
+    assert placed == {(True, 7), (False, None)}

@@ -109,3 +109,21 @@ async def test_a_tag_button_pressed_in_a_topic_binds_the_tag_there(tg: Tg, store
     assert int(picker.params["message_thread_id"]) == TOPIC
     await tg.press(picker.button("Выборы"), on=picker, **in_forum(TOPIC))
     assert await store.chats.threads(GROUP_ID) == {"выборы": TOPIC}
+
+
+@pytest.mark.usefixtures("news", "admin")
+async def test_a_follow_and_a_mode_sent_in_a_topic_bind_their_alerts_there(
+    tg: Tg, store: Storage
+) -> None:
+    await tg.send("/follow Токаев", chat_id=GROUP_ID, **in_forum(TOPIC))
+    [followed] = await store.follows.follows(GROUP_ID)
+    assert followed.thread_id == TOPIC
+    await tg.send("/follow Токаев", chat_id=GROUP_ID, **in_forum(9))  # followed again: moved
+    [followed] = await store.follows.follows(GROUP_ID)
+    assert followed.thread_id == 9
+    await tg.send("/subscribe Выборы", chat_id=GROUP_ID, **in_forum(None))
+    reply = only(await tg.send("/mode Выборы instant", chat_id=GROUP_ID, **in_forum(TOPIC)))
+    assert int(reply.params["message_thread_id"]) == TOPIC
+    assert await store.chats.threads(GROUP_ID) == {"выборы": TOPIC}
+    rules = await store.follows.instant_of([GROUP_ID])
+    assert rules[GROUP_ID] == [("tag", "выборы", "#Выборы", TOPIC)]
