@@ -4,9 +4,10 @@ keeps an article out."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,26 @@ async def test_a_followed_surname_alerts_in_another_case(
     await alert_with(server, "Бакаева задержали в аэропорту")
     alert = next(t for t in texts(server) if "Бакаева задержали" in t)
     assert alert.startswith("⚡ Новое: Бакаев")
+
+
+async def test_quiet_hours_hold_an_alert_and_release_it_when_they_end(
+    server: BotAPIServer, bot: BotProcess, database: Path
+) -> None:
+    server.add_user(USER, "Айгерим", language_code="ru")
+    await say(server, "/timezone UTC")
+    await say(server, "/subscribe Политика")
+    await say(server, "/mode Политика instant")
+    now = datetime.now(UTC)
+    start = (now - timedelta(hours=1)).strftime("%H:%M")
+    ends = (now + timedelta(minutes=2)).replace(second=0, microsecond=0)  # 61-120 s ahead
+    answer = await say(server, f"/quiet {start}-{ends:%H:%M}")
+    assert ends.strftime("%H:%M") in (answer.text or "")
+    await until(lambda: alerts_started(database), 30, "the alert worker")
+    drop(database, "q1.txt", "Политика", "Ночью приняли бюджет", "Депутаты проголосовали.")
+    await asyncio.sleep(15)  # gathered (3 s) and flushed (every 0.5 s) long before: held
+    assert not any("Ночью приняли бюджет" in t for t in texts(server))
+    wait = (ends - datetime.now(UTC)).total_seconds() + ALERT_SECONDS
+    await until(
+        lambda: any("Ночью приняли бюджет" in t for t in texts(server)), wait, "the held alert"
+    )
+    assert datetime.now(UTC) >= ends
