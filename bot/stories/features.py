@@ -31,6 +31,7 @@ _DATE = re.compile(
     r"|октябр|ноябр|декабр)",
     re.IGNORECASE,
 )
+_DAY_THEN_SPACE = re.compile(r"\d\s")  # what every date holds: most headlines have none
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ class Features:
 
 def _dates(headline: str) -> frozenset[tuple[int, int]]:
     """``(day, month)`` of each date the headline names: «Прогноз погоды на 8 ноября»."""
+    if not _DAY_THEN_SPACE.search(headline):
+        return frozenset()
     found: set[tuple[int, int]] = set()
     for match in _DATE.finditer(headline):
         stem = match[2].lower()
@@ -59,8 +62,7 @@ def _dates(headline: str) -> frozenset[tuple[int, int]]:
 
 def _weighted(text: str) -> dict[str, float]:
     keyed: dict[str, float] = {}
-    for token in tokens(text):
-        found = word(token)
+    for found in map(word, tokens(text)):
         if found is not None and found.weight > keyed.get(found.key, 0.0):
             keyed[found.key] = found.weight
     return keyed
@@ -73,10 +75,7 @@ def features(headline: str, lead: str) -> Features:
     """
     head = _weighted(headline)
     text = set(head)
-    for token in first_tokens(lead, LEAD_WORDS):
-        found = word(token)
-        if found is not None:
-            text.add(found.key)
+    text.update(found.key for found in map(word, first_tokens(lead, LEAD_WORDS)) if found)
     return Features(head, frozenset(text), _dates(headline))
 
 

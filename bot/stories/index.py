@@ -68,8 +68,13 @@ class StoryIndex:
         self.remove(article_id)
         entry = _Entry(article_id, published, story, features)
         self._entries[article_id] = entry
+        postings = self._postings
         for key in features.text:
-            self._postings.setdefault(key, set()).add(article_id)
+            ids = postings.get(key)
+            if ids is None:
+                postings[key] = {article_id}  # no empty set made for each key already there
+            else:
+                ids.add(article_id)
         heapq.heappush(self._by_time, (published, article_id))
         # An article dated ahead of today (a wrong date, or a data set's) must not move the
         # window on and empty it of today's articles: it waits in the index for its date.
@@ -154,12 +159,13 @@ class StoryIndex:
         entry = self._entries.pop(article_id, None)
         if entry is None:
             return
+        postings = self._postings
         for key in entry.features.text:
-            ids = self._postings.get(key)
+            ids = postings.get(key)
             if ids is not None:
                 ids.discard(article_id)
                 if not ids:
-                    del self._postings[key]
+                    del postings[key]
 
     def _evict(self) -> None:
         """Drop what fell out of the window behind the newest article seen."""

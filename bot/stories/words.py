@@ -28,8 +28,9 @@ __all__ = ["FUNCTION_WORDS", "Word", "first_tokens", "lemma", "tokens", "word"]
 
 # Numbers with their decimal part ("2,5"), and words with inner hyphens ("Матвеево-Курганский").
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:-[^\W\d_]+)*")
-_WORD_CHARS = 20  # far more than a Russian word and its spaces take on average
+_WORD_CHARS = 10  # more than a Russian word and its space take on average (7)
 _CACHE = 200_000  # word forms; news vocabulary repeats, so the caches stay warm
+_NUMBER_SHAPES = 12_000  # the four-digit numbers, and a first digit and a length for the others
 
 # How many words an article has: the prior turns a word's share of all text into the share of
 # articles that hold it, as a Poisson estimate (1 - e^(-length·p)).
@@ -89,11 +90,16 @@ def tokens(text: str) -> list[str]:
 
 
 def first_tokens(text: str, count: int) -> list[str]:
-    """The first ``count`` tokens of ``text``, without reading much of the rest."""
+    """The first ``count`` tokens of ``text``, without reading much of the rest.
+
+    The text is read in a window that doubles until it holds a token more than wanted (the
+    last one read may be cut short, those before it are whole) or the whole text.
+    """
     end = count * _WORD_CHARS
     found = _TOKEN.findall(text, 0, end)
-    if len(found) <= count and len(text) > end:  # the last may be cut: read all
-        found = _TOKEN.findall(text)
+    while len(found) <= count and len(text) > end:
+        end *= 2
+        found = _TOKEN.findall(text, 0, end)
     return found[:count]
 
 
@@ -112,12 +118,28 @@ def _zipf(form: str) -> float:
 
     Plain words are looked up in wordfreq's own (cached) table: its general ``zipf_frequency``
     tokenises every word again and costs as much as the lemmatiser. The small list's floor is
-    Zipf 3, so a rare word gets 0 here.
+    Zipf 3, so a rare word gets 0 here. Numbers, most of them seen once, are rated by shape.
     """
     if form.isalpha():
         share = get_frequency_dict("ru", _WORDLIST).get(form, 0.0)
         return math.log10(share) + 9 if share > 0 else 0.0
+    if form.isascii() and form.isdigit():
+        # One number of the shape stands for all: the digits after the first as ones (zeros
+        # only are a number of their own: wordfreq looks those up as written).
+        shaped = len(form) == 4 or not form.strip("0")
+        return _number_zipf(form if shaped else form[0] + "1" * (len(form) - 1))
     return zipf_frequency(form, "ru", _WORDLIST)
+
+
+@lru_cache(maxsize=_NUMBER_SHAPES)
+def _number_zipf(number: str) -> float:
+    """wordfreq's Zipf frequency of a number of digits, the same for every number of its shape.
+
+    wordfreq rates a number by its first digit and its length (Benford's law), a four-digit one
+    as a year as well; so one look-up serves every number that shares the first digit and the
+    length (four-digit ones and zeros apart), where each new number would cost a tokenisation.
+    """
+    return zipf_frequency(number, "ru", _WORDLIST)
 
 
 def _idf(zipf: float) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.text.body import strip_caption_prefix
 from bot.text.dateline import split_dateline
@@ -42,6 +43,8 @@ _ABOUT_THIS = re.compile(
     r"\s*[.!?…]\s*",
     re.IGNORECASE,
 )
+# What every match of _ABOUT_THIS holds: «б», spaces, «э» (in any case, as it matches).
+_MAY_BE_ABOUT_THIS = re.compile(r"б\s+э", re.IGNORECASE)
 _CARRY_VERB = re.compile(rf"^(?:{_CARRY})$", re.IGNORECASE)
 _SOURCED = re.compile(r"ссылк|ссылаясь|со\s+слов", re.IGNORECASE)
 # Words that show the sentence already names who made the claim.
@@ -69,10 +72,15 @@ _CLAIM_PHRASE = re.compile(
 )
 _WORDS = re.compile(r"[а-яa-z]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.!?…])")
+_RECENT = 16  # texts whose attributions are kept (see _attributions)
 
 
-def _attributions(text: str) -> list[re.Match[str]]:
-    """Every ``, <verb> <who>`` that ends a sentence, in order."""
+@lru_cache(maxsize=_RECENT)
+def _attributions(text: str) -> tuple[re.Match[str], ...]:
+    """Every ``, <verb> <who>`` that ends a sentence, in order.
+
+    Kept for the last few texts: cleaning a lead and naming its outlet read the same one.
+    """
     matches = list(_TRAILING.finditer(text))
     if any(dash in text for dash in _SPACED_DASHES):
         matches.extend(_TRAILING_DASH.finditer(text))
@@ -83,13 +91,15 @@ def _attributions(text: str) -> list[re.Match[str]]:
             for index, match in enumerate(matches)
             if index == 0 or match.start() >= matches[index - 1].end()
         ]
-    return matches
+    return tuple(matches)
 
 
 def attributions(text: str) -> list[tuple[str, str]]:
     """``(verb, who)`` of each attribution in ``text`` (``…, передает X.``, ``Как сообщает X,
     …``, ``Об этом сообщает X.``), in text order, whoever X is."""
-    found = [*_attributions(text), *_ABOUT_THIS.finditer(text)]
+    found = [*_attributions(text)]
+    if _MAY_BE_ABOUT_THIS.search(text):  # a cheap scan spares most texts the slow pattern
+        found.extend(_ABOUT_THIS.finditer(text))
     leading = _LEADING.match(text)
     if leading:
         found.append(leading)

@@ -9,6 +9,7 @@ a date counts, so a sentence that merely starts with a city is left alone.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from bot.text.outlets import AGENCY, may_start_with_agency
@@ -32,6 +33,7 @@ _TOKEN = r"[^\s.,:;/()«»\"–—-][^\s.,:;/()«»\"]*"
 _GENERIC = rf"{_TOKEN}(?:\s+{_TOKEN}){{0,2}}"
 _STOPS = frozenset(".-–—")
 _HEAD = 200  # a dateline is short; matching on the head keeps long leads cheap
+_RECENT = 16  # paragraphs whose split is kept: the parser and the outlet read the same lead
 
 
 class _Forms(NamedTuple):
@@ -177,6 +179,7 @@ def _candidates(head: str, forms: _Forms) -> list[re.Pattern[str]]:
     return candidates
 
 
+@lru_cache(maxsize=_RECENT)
 def split_dateline(paragraph: str) -> Dateline:
     """Split a leading agency dateline off ``paragraph``; unchanged text if there is none.
 
