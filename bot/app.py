@@ -251,10 +251,12 @@ def create_dispatcher(
     metrics: Metrics | None = None,
     ingester: Ingester | None = None,
     channel_rights: ChannelRights | None = None,
+    throttle: ThrottleMiddleware | None = None,
     **extra: Any,
 ) -> Dispatcher:
     """The dispatcher with every router and middleware; ``settings``, ``store`` and
-    ``ingester`` (the process's, which stores articles with their stories) by name."""
+    ``ingester`` (the process's, which stores articles with their stories) by name.
+    ``throttle``: the per-chat limit, by default one of ``settings.throttle_seconds``."""
     i18n = i18n or create_i18n()
     ingester = ingester or Ingester(storage)
     rights = channel_rights or ChannelRights()
@@ -270,7 +272,7 @@ def create_dispatcher(
     )
 
     chats = ChatMiddleware()
-    throttle = ThrottleMiddleware(settings.throttle_seconds)
+    throttle = throttle or ThrottleMiddleware(settings.throttle_seconds)
     acting = ActingForMiddleware(rights)
     admins = ChatAdminMiddleware()
     for observer in (dispatcher.message, dispatcher.channel_post, dispatcher.callback_query):

@@ -253,13 +253,20 @@ class ThrottleMiddleware(BaseMiddleware):
     An inline query has no chat: it counts against its user's private chat.
     """
 
-    def __init__(self, seconds: float, burst: int = THROTTLE_BURST) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        burst: int = THROTTLE_BURST,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.seconds = seconds
         self.slack = max(0, burst - 1) * seconds
+        self.clock = clock
         # chat -> (when its bucket is full again, warned): GCRA's one number per chat. An
         # entry left alone until its bucket is full says nothing, so it may expire then.
         self._chats: TTLCache[int, tuple[float, bool]] = TTLCache(
-            maxsize=100_000, ttl=max(burst * seconds, 1.0)
+            maxsize=100_000, ttl=max(burst * seconds, 1.0), timer=clock
         )
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -268,7 +275,7 @@ class ThrottleMiddleware(BaseMiddleware):
         key = chat.id if chat is not None else user.id if user is not None else None
         if key is None or self.seconds <= 0:
             return await handler(event, data)
-        now = time.monotonic()
+        now = self.clock()
         full_at, warned = self._chats.get(key, (now, False))
         if full_at <= now:  # quiet long enough: a new window
             full_at, warned = now, False
