@@ -43,8 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from wordfreq import top_n_list  # noqa: E402
 
-from bot.alerts import MAX_ITEMS, AlertWorker  # noqa: E402
-from bot.alerts.worker import FLUSH_BATCH  # noqa: E402
+from bot.alerts import AlertWorker  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.follows import MatchIndex, article_words  # noqa: E402
 from bot.follows.phrase import make_key  # noqa: E402
@@ -194,18 +193,10 @@ class TimedWorker(AlertWorker):
         self._flushed = [a for ids in queued.values() for a in ids]
         return await super()._flush(tx, chat_ids, now)
 
-    async def flush(self, now: float) -> int:
-        due = [
-            w.chat_id
-            for w in await self.storage.alerts.waiting()
-            if w.count >= MAX_ITEMS or now - w.since >= self.gather
-        ]
-        count = 0
-        for start in range(0, len(due), FLUSH_BATCH):
-            async with self.storage.transaction() as tx:
-                count += await self._flush(tx, due[start : start + FLUSH_BATCH], now)
-            moment = time.time()
-            self.enqueued.extend((article, moment) for article in self._flushed)
+    async def _flush_batch(self, chat_ids: Sequence[int], now: float) -> int:
+        count = await super()._flush_batch(chat_ids, now)
+        moment = time.time()  # committed: the alerts are in the outbox
+        self.enqueued.extend((article, moment) for article in self._flushed)
         return count
 
 

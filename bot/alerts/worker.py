@@ -139,11 +139,15 @@ class AlertWorker:
         ]
         messages = 0
         for start in range(0, len(due), FLUSH_BATCH):
-            async with self.storage.transaction() as tx:
-                messages += await self._flush(tx, due[start : start + FLUSH_BATCH], now)
+            messages += await self._flush_batch(due[start : start + FLUSH_BATCH], now)
         if messages:
             self.storage.outbox.notify()
         return messages
+
+    async def _flush_batch(self, chat_ids: Sequence[int], now: float) -> int:
+        """One transaction of chats flushed; how many messages."""
+        async with self.storage.transaction() as tx:
+            return await self._flush(tx, chat_ids, now)
 
     async def _flush(self, tx: Repositories, chat_ids: Sequence[int], now: float) -> int:
         """One transaction: the chats' queued articles into the outbox, the queue emptied."""

@@ -252,11 +252,8 @@ CREATE TABLE alert_queue (
 CREATE INDEX alert_queue_article ON alert_queue (article_id);
 """
 
+# Digest schedules and quiet hours (see bot.storage.sqlite.migrations.V9_SCHEDULES).
 V9_SCHEDULES = """
--- Digest schedules: digest_time now holds one or more local times ('08:00,19:00'; a row
--- from before holds one, which stays its schedule), digest_days the weekdays they apply on
--- (a bit mask, bit 0 Monday; 127 every day). Quiet hours ('23:00-07:30', local time; NULL
--- for none) hold instant alerts until they end, or send them silently (quiet_silent = 1).
 ALTER TABLE chats ADD COLUMN digest_days INTEGER NOT NULL DEFAULT 127;
 ALTER TABLE chats ADD COLUMN quiet_hours TEXT;
 ALTER TABLE chats ADD COLUMN quiet_silent INTEGER NOT NULL DEFAULT 0;
