@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from functools import lru_cache
-from itertools import chain
 from typing import Generic, TypeVar
 
 from wordfreq import zipf_frequency
@@ -59,7 +58,7 @@ class _Entry(Generic[T]):
         single = all(len(alternatives) == 1 for alternatives in words)
         self.required = frozenset(a[0] for a in words) if single else None
         self.shared = shared  # filed under several pairs: an article may reach it twice
-        self.targets: list[T] = []
+        self.targets: set[T] = set()
 
     def meets(self, found: frozenset[str] | set[str]) -> bool:
         required = self.required
@@ -78,9 +77,9 @@ class MatchIndex(Generic[T]):
 
     def __init__(self) -> None:
         self._entries: dict[str, _Entry[T]] = {}
-        self._single: dict[str, list[list[T]]] = {}
+        self._single: dict[str, list[set[T]]] = {}
         self._pairs: dict[str, dict[str, list[_Entry[T]]]] = {}
-        self._by_tag: dict[str, list[T]] = {}
+        self._by_tag: dict[str, set[T]] = {}
 
     def __len__(self) -> int:
         return sum(len(e.targets) for e in self._entries.values()) + sum(
@@ -105,15 +104,15 @@ class MatchIndex(Generic[T]):
                 inner = self._pairs.setdefault(one, {})
                 for other in second or (one,):
                     inner.setdefault(other, []).append(entry)
-        entry.targets.append(target)
+        entry.targets.add(target)
 
     def add_tag(self, tag_key: str, target: T) -> None:
-        self._by_tag.setdefault(tag_key, []).append(target)
+        self._by_tag.setdefault(tag_key, set()).add(target)
 
     def match(self, words: frozenset[str] | set[str], tag_keys: Iterable[str] = ()) -> set[T]:
         """The targets whose phrase or tag the article's ``words`` and ``tag_keys`` meet, each
         once."""
-        hits: list[list[T]] = []
+        hits: list[set[T]] = []
         single, pairs = self._single, self._pairs
         seen: set[int] = set()
         for word in words:
@@ -135,7 +134,8 @@ class MatchIndex(Generic[T]):
             tagged = self._by_tag.get(key)
             if tagged is not None:
                 hits.append(tagged)
-        return set(chain.from_iterable(hits))
+        # Targets are kept in sets so that this union copies hashes instead of computing them.
+        return set().union(*hits)
 
 
 def muted(mutes: Iterable[Mute], words: frozenset[str] | set[str], tag_keys: set[str]) -> bool:
