@@ -16,6 +16,7 @@ from bot.digest.planner import Planner
 from bot.follows import mute_key, parse_follow
 from bot.models import Article
 from bot.storage import Storage
+from bot.storage.records import thread_of_options
 from tests.digest.test_planner import (
     POLITICS,
     article,
@@ -30,9 +31,17 @@ EVE = utc("2026-03-01T08:00+05:00")  # the planner gives the chats their first d
 NINE = utc("2026-03-01T09:00+05:00")  # and builds their digests
 
 
-async def follow(storage: Storage, chat_id: int, phrase: str, mode: str = "digest") -> None:
+async def follow(
+    storage: Storage,
+    chat_id: int,
+    phrase: str,
+    mode: str = "digest",
+    thread_id: int | None = None,
+) -> None:
     """Follow a phrase, as if long before the digests these tests plan."""
-    await storage.follows.add(chat_id, parse_follow(phrase), limit=100, mode=mode)
+    await storage.follows.add(
+        chat_id, parse_follow(phrase), limit=100, mode=mode, thread_id=thread_id
+    )
     await storage.db.execute(
         "UPDATE follows SET created_at = $1 WHERE chat_id = $2",
         int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()),
@@ -190,3 +199,19 @@ async def test_chats_following_one_phrase_share_one_search(
         [text] = await sent_texts(storage, chat_id)
         assert titles(text) == ["Заявление Бакаева"]
     assert len(searches) == 1
+
+
+async def test_a_phrase_followed_in_a_forum_topic_has_its_section_there(
+    storage: Storage, db_path: Path
+) -> None:
+    forum = -1002002
+    await chat_with(storage, forum, POLITICS)
+    await follow(storage, forum, "Бакаев", thread_id=42)
+    await storage.articles.upsert_many(
+        [article("Бюджет принят", rubric="Политика"), article("Заявление Бакаева")]
+    )
+    text = await digest_of(storage, db_path, forum)
+    rows = await storage.db.fetch("SELECT text, options FROM outbox WHERE chat_id = $1", forum)
+    placed = {thread_of_options(row[1]): titles(row[0]) for row in rows}
+    assert placed == {None: ["Бюджет принят"], 42: ["Заявление Бакаева"]}
+    assert "<b>Бакаев</b>" in text
