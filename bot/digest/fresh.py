@@ -80,7 +80,7 @@ class NewArticles:
                 return _with_phrases(tagged, followed, since=since, cap=cap)
             lists.append((key, cached))
         page: list[tuple[Article, frozenset[str]]] = []
-        if len(lists) == 1:  # one tag: its list is the answer
+        if len(lists) == 1:  # one tag or phrase: its list is the answer
             key, cached = lists[0]
             matched = frozenset((key,))
             for article in cached.articles:
