@@ -3,7 +3,7 @@ and the time to build the digests of many chats over a large article store.
 
     .venv/bin/python benchmarks/broadcast.py [--chats 20000] [--rate 1000]
                                              [--build-chats 100000] [--articles 1000000]
-                                             [--skip-send] [--skip-build]
+                                             [--phrases 0] [--skip-send] [--skip-build]
                                              [--database-url postgresql://…]
 
 SQLite files under ``benchmarks/out/`` by default; with ``--database-url`` the same runs
@@ -20,8 +20,11 @@ its outbox rows), and the bot process's CPU time per message (all threads).
 
 Build: ``--build-chats`` chats, each subscribed to three of the 300 busiest tags with its
 cursor one day of articles back, over ``--articles`` stored articles; the planner claims
-them all and writes their outbox rows. On SQLite the article store is built once and
-cached under ``benchmarks/out/``; on PostgreSQL it is ingested into the run's schema.
+them all and writes their outbox rows. Each chat also follows ``--phrases`` phrases in
+digest mode: one or two words of the :data:`VOCABULARY` headlines draw theirs from, the
+rarer more often (a phrase meets up to 150 of the day's 3,000 articles, most a few). On SQLite
+the article store is built once and cached under ``benchmarks/out/``; on PostgreSQL it is
+ingested into the run's schema.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import asyncio
 import contextlib
 import gc
 import hashlib
+import itertools
 import logging
 import os
 import random
@@ -46,6 +50,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
+from wordfreq import top_n_list
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,6 +59,7 @@ from bot.app import create_bot  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.delivery.worker import DeliveryWorker  # noqa: E402
 from bot.digest.planner import Planner  # noqa: E402
+from bot.follows import Phrase, PhraseError, parse_follow  # noqa: E402
 from bot.models import Article, Tag  # noqa: E402
 from bot.storage import SqliteStorage, Storage, open_url  # noqa: E402
 from bot.storage.sqlite.migrations import V1_DELIVERY  # noqa: E402
@@ -64,6 +70,9 @@ FIRST_CHAT = 7_000_001
 NOW = datetime(2030, 3, 1, 4, 0, tzinfo=UTC)  # 09:00 in Asia/Almaty
 DAY_OF_ARTICLES = 3_000  # new articles in a day of a busy aggregator
 WINDOW_TOLERANCE = 0.02  # the test server's slack, as in tests/botapi/limits.py
+# Headlines hold three words of these (wordfreq's Russian words past the commonest 1,000),
+# the commoner more often; followed phrases are drawn from them too.
+VOCABULARY = top_n_list("ru", 6_000)[1_000:]
 
 logger = logging.getLogger("benchmarks.broadcast")
 
@@ -342,7 +351,7 @@ def report_send(
 
 async def ensure_articles(count: int) -> Path:
     """A SQLite store of ``count`` articles, built once and cached (never given chats)."""
-    path = OUT / f"digest-articles-{count}.sqlite3"
+    path = OUT / f"digest-articles-v2-{count}.sqlite3"  # v2: headlines of varied words
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
@@ -364,10 +373,12 @@ async def build_articles(storage: Storage, count: int) -> None:
     rubrics = ["Политика", "Экономика", "Общество", "В мире", "Спорт", "Культура"]
     brief = "Краткое изложение события для сводки, одно-два предложения. "
     start = datetime(2027, 1, 1, tzinfo=UTC)
+    common = [1 / (n + 10) for n in range(len(VOCABULARY))]
     for first in range(0, count, 10_000):
+        words = iter(rng.choices(VOCABULARY, common, k=3 * 10_000))
         batch = [
             Article(
-                title=f"Заголовок новости номер {n}",
+                title=f"Новость номер {n}: {next(words)} {next(words)} {next(words)}",
                 published=start + timedelta(seconds=30 * n),
                 lead=brief,
                 brief=brief,
@@ -394,7 +405,7 @@ def fresh_delivery_tables(db: Path) -> None:
         )
 
 
-async def bench_build(chats: int, articles: int, server_url: str | None) -> None:
+async def bench_build(chats: int, articles: int, phrases: int, server_url: str | None) -> None:
     async with bench_database("build", server_url) as url:
         if server_url is None:
             db = Path(url.removeprefix("sqlite:///"))
@@ -406,12 +417,12 @@ async def bench_build(chats: int, articles: int, server_url: str | None) -> None
                 started = time.perf_counter()
                 await build_articles(storage, articles)
                 print(f"ingested in {time.perf_counter() - started:.0f} s", flush=True)
-            await plan_all(storage, url, chats)
+            await plan_all(storage, url, chats, phrases)
         finally:
             await storage.close()
 
 
-async def plan_all(storage: Storage, url: str, chats: int) -> None:
+async def plan_all(storage: Storage, url: str, chats: int, phrases: int) -> None:
     stored = await storage.articles.count()
     top = await storage.articles.tags(limit=300)
     cursor = await storage.articles.max_id() - DAY_OF_ARTICLES
@@ -439,16 +450,46 @@ async def plan_all(storage: Storage, url: str, chats: int) -> None:
             for tag in rng.sample(top, 3)
         ],
     )
+    if phrases:
+        await insert_rows(
+            storage,
+            "follows",
+            ("chat_id", "phrase", "normalized", "excluded", "mode", "created_at"),
+            [
+                (FIRST_CHAT + i, phrase.text, phrase.key, "[]", "digest", now)
+                for i in range(chats)
+                # a chat follows a key once
+                for phrase in {p.key: p for p in (follows(rng) for _ in range(phrases))}.values()
+            ],
+        )
     settings = settings_for(url, "http://127.0.0.1:9", 30)
     cpu, started = time.process_time(), time.perf_counter()
     run = await Planner(storage, settings).run_due(due)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert run is not None
     print(
-        f"{storage.backend}: built {run.chats_due} digests ({run.digests} not empty, "
-        f"{run.messages} messages) over {stored} articles in {elapsed:.1f} s "
-        f"({elapsed / run.chats_due * 1000:.2f} ms a chat, CPU {cpu:.1f} s in this process)"
+        f"{storage.backend}, {phrases} phrases a chat: built {run.chats_due} digests "
+        f"({run.digests} not empty, {run.messages} messages) over {stored} articles "
+        f"in {elapsed:.1f} s ({elapsed / run.chats_due * 1000:.2f} ms a chat, "
+        f"CPU {cpu:.1f} s in this process)"
     )
+
+
+_PHRASES: dict[str, Phrase] = {}
+_RARER = list(itertools.accumulate(1 / (n + 1000) for n in range(len(VOCABULARY))))
+
+
+def follows(rng: random.Random) -> Phrase:
+    """A phrase a chat follows: one word of the headlines' vocabulary, else two, the rarer
+    more often than headlines hold them (a quarter of the words are of the commonest 500)."""
+    while True:
+        text = " ".join(rng.choices(VOCABULARY, cum_weights=_RARER, k=rng.choice((1, 1, 2))))
+        if text not in _PHRASES:
+            try:
+                _PHRASES[text] = parse_follow(text)
+            except PhraseError:  # function words only
+                continue
+        return _PHRASES[text]
 
 
 def main() -> int:
@@ -460,6 +501,7 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--build-chats", type=int, default=100_000)
     parser.add_argument("--articles", type=int, default=1_000_000)
+    parser.add_argument("--phrases", type=int, default=0, help="phrases each chat follows")
     parser.add_argument("--skip-send", action="store_true")
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument(
@@ -472,7 +514,7 @@ def main() -> int:
     if not args.skip_send:
         asyncio.run(bench_send(args.chats, args.rate, args.database_url))
     if not args.skip_build:
-        asyncio.run(bench_build(args.build_chats, args.articles, args.database_url))
+        asyncio.run(bench_build(args.build_chats, args.articles, args.phrases, args.database_url))
     return 0
 
 

@@ -7,14 +7,20 @@ was already sent and the articles of each story, and hands them here.
 The rules:
 
 * **Recent news only.** An article counts if it was published at most :data:`WINDOW`
-  before the digest, and not before the day the chat subscribed to the tag it matched
-  (``starts``): a first digest brings today's news, not the archive.
+  before the digest, and not before the day the chat subscribed to the tag (or followed the
+  phrase) it matched (``starts``): a first digest brings today's news, not the archive.
 * **Each story once.** The articles of one event make one item, shown by its lead (see
   :func:`bot.pages.tell`); a story the chat was already sent — in a digest, a page of one,
   or an alert — is not sent again, however much it grew since.
 * **A front page.** «Главное» opens it: up to :data:`MAIN_STORIES` stories that several
-  outlets told, the most outlets first. Then a section per tag (a story in the first of the
-  chat's tags it matched), the section with the freshest story first; freshest first inside.
+  outlets told, the most outlets first. Then a section per tag or followed phrase (a story in
+  the first of the chat's sections it matched: its tags in the order subscribed, then its
+  phrases in the order followed), the section with the freshest story first; freshest first
+  inside.
+
+A followed phrase's section is a :class:`~bot.models.Tag` whose key is the phrase's key after
+:data:`PHRASE` (:func:`phrase_section`), so sections of both kinds share one key space: the
+builder, the forum split and the renderer tell them apart by that mark alone.
 """
 
 from __future__ import annotations
@@ -29,11 +35,26 @@ WINDOW = timedelta(hours=48)
 """How old an article may be to count as news in a digest."""
 MAIN_STORIES = 3
 """Stories in «Главное», at most; each told by two outlets or more."""
+PHRASE = "\x1f"
+"""Opens the section key of a followed phrase: no tag key holds it (``tag_key`` turns it,
+whitespace to Python, into ``_``), so a phrase and a tag of one word stay apart."""
+
+
+def phrase_section(phrase: str, key: str) -> Tag:
+    """The section of a followed phrase: shown as written (its quotes dropped, as alerts show
+    it), keyed by :data:`PHRASE` and the phrase's key."""
+    return Tag(PHRASE + key, phrase.replace('"', ""))
+
+
+def is_phrase(section: Tag) -> bool:
+    """Whether a digest section is a followed phrase's (else a tag's)."""
+    return section.key.startswith(PHRASE)
 
 
 @dataclass(slots=True)
 class Digest:
-    """A chat's digest: «Главное», then groups by tag, with ``more`` stories past the cap.
+    """A chat's digest: «Главное», then groups by tag or followed phrase (see
+    :func:`is_phrase`), with ``more`` stories past the cap.
 
     ``after`` and ``upto`` bound the article ids it covers (``after < id <= upto``).
     """
@@ -75,8 +96,8 @@ Found = Sequence[tuple[Article, frozenset[str]]]
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A story with new articles for a chat: its freshest such article and the chat's tags
-    its new articles matched."""
+    """A story with new articles for a chat: its freshest such article and the keys of the
+    chat's sections (tags, followed phrases) its new articles matched."""
 
     story: int
     newest: Article
@@ -86,8 +107,8 @@ class Candidate:
 def candidates(
     found: Found, *, upto: int, since: datetime, starts: Mapping[str, datetime]
 ) -> list[Candidate]:
-    """The stories of ``found`` (new articles, newest first, with the tag keys each matched)
-    that count as news (see the module docstring), freshest first."""
+    """The stories of ``found`` (new articles, newest first, with the section keys each
+    matched) that count as news (see the module docstring), freshest first."""
     stories: dict[int, Candidate] = {}
     latest = max(starts.values(), default=since)  # an article after it counts for every tag
     for article, keys in found:
@@ -116,12 +137,15 @@ def compose(
     upto: int,
     cap: int,
     main: int = MAIN_STORIES,
+    sections: Sequence[Tag] | None = None,
 ) -> Digest:
     """The digest of the candidates not yet sent (``found``, freshest first): «Главное»
     (``main`` stories at most), then the freshest others by section, ``cap`` in all.
-    ``tell`` makes a candidate the story shown."""
-    digest = Digest(chat.id, after, upto, subscribed=bool(chat.subscriptions))
-    if not chat.subscriptions or not found:
+    ``tell`` makes a candidate the story shown. ``sections``: the chat's tags and followed
+    phrases in order (:func:`phrase_section`); its tags when not given."""
+    sections = chat.subscriptions if sections is None else sections
+    digest = Digest(chat.id, after, upto, subscribed=bool(sections))
+    if not sections or not found:
         return digest
     told = [(candidate, tell(candidate)) for candidate in found]
     several = [item for item in told if item[1].outlets > 1]
@@ -132,10 +156,10 @@ def compose(
     rest = [item for item in told if item[0].story not in chosen]
     page = rest[: cap - len(leading)]
     digest.more = len(rest) - len(page)
-    order = {tag.key: rank for rank, tag in enumerate(chat.subscriptions)}
-    sections: dict[int, list[Story]] = {}
+    order = {section.key: rank for rank, section in enumerate(sections)}
+    grouped: dict[int, list[Story]] = {}
     for candidate, story in page:  # freshest first: so are the sections' first stories
         ranks = [order[key] for key in candidate.keys if key in order] or [0]
-        sections.setdefault(min(ranks), []).append(story)
-    digest.groups = [(chat.subscriptions[rank], stories) for rank, stories in sections.items()]
+        grouped.setdefault(min(ranks), []).append(story)
+    digest.groups = [(sections[rank], stories) for rank, stories in grouped.items()]
     return digest

@@ -5,15 +5,23 @@ one cursor; asking ``ArticleRepo.since(cursor, keys)`` per chat would repeat the
 work for each. Asking per ``(cursor, tag)`` and merging gives the same answer: the articles
 above the cursor carrying any of the chat's tags, each once with the tags it matched,
 newest first — as far back as a digest reads (its window of recent news).
+
+Followed phrases (in digest mode) join the same merge, each under the key of its digest
+section. A phrase's articles are fetched once per ``(cursor, phrase key, since)`` — chats of
+one schedule share ``since`` in a pass — from the search index
+(:meth:`bot.storage.ArticleRepo.holding`), at most :data:`PER_PHRASE` of them, newest first;
+the index holds the whole text, so each is then confirmed as the alert worker matches: every
+word in the headline or lead in some form, no excluded word there (:func:`bot.follows.holds`).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.digest.builder import Found
+from bot.follows import article_words, holds, parse_key
 from bot.models import Article
 from bot.storage import ArticleRepo
 
@@ -21,33 +29,58 @@ from bot.storage import ArticleRepo
 # that chat asks the store directly, which counts exactly.
 PER_TAG = 5_000
 CACHED_TAGS = 20_000
+PER_PHRASE = 500
+"""Search matches read for one phrase at most, newest first: a digest shows 30 stories, and a
+phrase whose words fill more than this of a day's news is a commonplace, not a subject; its
+older matches in the window are left out. Whole-text matches count here, before the headline
+and lead are checked, so a word common in bodies leaves fewer than this to the digest."""
+CACHED_PHRASES = 50_000
 
 
 class NewArticles:
     """``since(cursor, keys)`` for many chats, one store query per ``(cursor, tag)``."""
 
-    def __init__(self, articles: ArticleRepo, *, per_tag: int = PER_TAG) -> None:
+    def __init__(
+        self, articles: ArticleRepo, *, per_tag: int = PER_TAG, per_phrase: int = PER_PHRASE
+    ) -> None:
         self.articles = articles
         self.per_tag = per_tag
+        self.per_phrase = per_phrase
         self._tags: dict[tuple[int, str], TagArticles | None] = {}
+        self._phrases: dict[tuple[int, str, datetime, int], TagArticles] = {}
+        self._words: dict[int, frozenset[str]] = {}  # headline and lead lemmas, by article
 
     async def recent(
-        self, cursor: int, keys: Sequence[str], *, upto: int, since: datetime, cap: int
+        self,
+        cursor: int,
+        keys: Sequence[str],
+        *,
+        upto: int,
+        since: datetime,
+        cap: int,
+        phrases: Mapping[str, str] | None = None,
     ) -> Found:
         """What ``since(cursor, keys)`` holds of articles with ids up to ``upto`` published
         at ``since`` or later: at most ``cap``, newest first, each with the keys it matched.
+        ``phrases`` maps more keys (a digest's sections) to followed phrases' keys: the
+        articles whose headline or lead holds one match that key too.
 
-        The per-tag lists are merged only as far as ``since``.
+        The per-tag and per-phrase lists are merged only as far as ``since``.
         """
-        lists: list[tuple[str, TagArticles]] = []
+        followed = [
+            (name, await self._phrase(cursor, phrase, upto=upto, since=since))
+            for name, phrase in (phrases or {}).items()
+        ]
+        lists = list(followed)
         for key in dict.fromkeys(keys):
             cached = await self._tag(cursor, key)
             if cached is None:
                 found = await self.articles.since(cursor, keys)
-                return recent(found, upto=upto, since=since, cap=cap)
+                tagged = recent(found, upto=upto, since=since, cap=cap)
+                return _with_phrases(tagged, followed, since=since, cap=cap)
             lists.append((key, cached))
         page: list[tuple[Article, frozenset[str]]] = []
-        if len(lists) == 1:  # one tag: its list is the answer
+        if len(lists) == 1:  # one tag or phrase: its list is the answer
             key, cached = lists[0]
             matched = frozenset((key,))
             for article in cached.articles:
@@ -81,6 +114,60 @@ class NewArticles:
             articles = [article for article, _keys in found]
             self._tags[entry] = TagArticles(articles) if len(articles) <= self.per_tag else None
         return self._tags[entry]
+
+    async def _phrase(self, cursor: int, key: str, *, upto: int, since: datetime) -> TagArticles:
+        """The articles of ids in (``cursor``, ``upto``] published at ``since`` or later whose
+        headline or lead holds the phrase of this key, newest first."""
+        entry = (cursor, key, since, upto)
+        found = self._phrases.get(entry)
+        if found is None:
+            if len(self._phrases) >= CACHED_PHRASES:
+                self._phrases.clear()
+            words, excluded = parse_key(key)
+            candidates = await self.articles.holding(
+                words, after=cursor, upto=upto, since=since, limit=self.per_phrase
+            )
+            found = self._phrases[entry] = TagArticles(
+                [
+                    article
+                    for article in candidates
+                    if holds(words, held := self._held(article))
+                    and all(held.isdisjoint(alternatives) for alternatives in excluded)
+                ]
+            )
+        return found
+
+    def _held(self, article: Article) -> frozenset[str]:
+        """The lemmas of the article's headline and lead, once a pass."""
+        article_id = article.id or 0
+        found = self._words.get(article_id)
+        if found is None:
+            if len(self._words) >= CACHED_PHRASES:
+                self._words.clear()
+            found = self._words[article_id] = article_words(article.title, article.lead)
+        return found
+
+
+def _with_phrases(
+    found: Found, lists: Sequence[tuple[str, TagArticles]], *, since: datetime, cap: int
+) -> Found:
+    """``found`` (newest first, each with its keys) and the phrases' articles merged: each
+    article once with every key it matched, newest first, at most ``cap``."""
+    if not lists:
+        return found
+    merged: dict[int, tuple[Article, frozenset[str]]] = {
+        article.id or 0: (article, keys) for article, keys in found
+    }
+    for name, cached in lists:
+        for article in cached.articles:
+            if article.published < since:
+                break
+            article_id = article.id or 0
+            known = merged.get(article_id)
+            keys = frozenset((name,)) if known is None else known[1] | {name}
+            merged[article_id] = (article if known is None else known[0], keys)
+    ordered = sorted(merged.values(), key=lambda item: _newest(item[0]), reverse=True)
+    return ordered[:cap]
 
 
 def recent(found: Found, *, upto: int, since: datetime, cap: int) -> Found:

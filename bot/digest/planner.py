@@ -9,22 +9,34 @@ A pass at instant ``now``:
    (:meth:`bot.storage.digests.DigestRepo.claim_due`), builds their digests, writes them to
    the outbox and moves the chats' cursor and schedule on, or none of it.
 
-Paused and inactive chats are never due. A chat without subscriptions, or with nothing new,
-gets no message (unless ``DIGEST_SEND_EMPTY``) and its schedule moves on; its cursor moves
-only with a digest that has news, so news that comes in later still finds its way into the
-next one. The stories a digest sends are marked as received in the same transaction, and
-no digest sends a story the chat received before (see :mod:`bot.digest.builder`).
+A chat's sections are its tags and its followed phrases in digest mode; phrases in instant
+mode are the alert worker's and stay out of the digest. Paused and inactive chats are never
+due. A chat without sections, or with nothing new, gets no message (unless
+``DIGEST_SEND_EMPTY``) and its schedule moves on; its cursor moves only with a digest that
+has news, so news that comes in later still finds its way into the next one. The stories a
+digest sends are marked as received in the same transaction, and no digest sends a story the
+chat received before (see :mod:`bot.digest.builder`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.digest.builder import MAIN_STORIES, WINDOW, Candidate, Digest, candidates, compose
+from bot.digest.builder import (
+    MAIN_STORIES,
+    WINDOW,
+    Candidate,
+    Digest,
+    candidates,
+    compose,
+    is_phrase,
+    phrase_section,
+)
 from bot.digest.fresh import NewArticles
 from bot.digest.render import ItemCache, render_digest
 from bot.digest.schedule import (
@@ -36,8 +48,8 @@ from bot.digest.schedule import (
     zone,
 )
 from bot.digest.topics import in_thread, limit_for, split_by_thread
-from bot.follows import Mute, hides
-from bot.models import Article, Chat, Story
+from bot.follows import Follow, Mute, hides
+from bot.models import Article, Chat, Story, Tag
 from bot.pages import tell
 from bot.storage import Repositories, Storage
 from bot.storage.records import ClaimResult, DigestRun, OutboxMessage, PlannedDigest
@@ -177,10 +189,14 @@ class Planner:
         moment = now or datetime.now(UTC)
         upto = await self.storage.articles.max_id()
         context = PassContext(moment, upto, NewArticles(self.storage.articles))
-        digest = await self.digest(chat, context, self.storage)
+        phrases = await _phrases(self.storage, [chat.id])
+        digest = await self.digest(chat, context, self.storage, phrases=phrases[chat.id])
         await _know_tags(self.storage, digest, context.items)
         day = moment.astimezone(self.zone(chat)).date()
-        messages = self.render(chat, digest, day, scheduled=True, cache=context.items)
+        threads = _threads(chat, phrases[chat.id])
+        messages = self.render(
+            chat, digest, day, scheduled=True, cache=context.items, threads=threads
+        )
         return Preview(chat, digest, messages)
 
     async def page(self, chat: Chat, after: int, upto: int, now: datetime | None = None) -> Digest:
@@ -193,19 +209,40 @@ class Planner:
         return digest
 
     async def digest(
-        self, chat: Chat, context: PassContext, repos: Repositories, *, main: int = MAIN_STORIES
+        self,
+        chat: Chat,
+        context: PassContext,
+        repos: Repositories,
+        *,
+        main: int = MAIN_STORIES,
+        phrases: list[Follow] | None = None,
     ) -> Digest:
-        """The chat's new stories (articles ``cursor < id <= upto`` of its tags, recent, not
-        received before), as a front page of at most ``DIGEST_MAX_ITEMS``."""
+        """The chat's new stories (articles ``cursor < id <= upto`` of its tags and followed
+        phrases in digest mode, recent, not received before), as a front page of at most
+        ``DIGEST_MAX_ITEMS``. ``phrases``: the chat's digest-mode follows, when read already."""
         upto = context.upto
-        if not chat.subscriptions:
+        if phrases is None:
+            phrases = (await _phrases(repos, [chat.id]))[chat.id]
+        followed = {phrase_section(f.phrase, f.key): f for f in phrases}
+        sections: list[Tag] = [*chat.subscriptions, *followed]
+        if not sections:
             return Digest(chat.id, chat.digest_cursor, upto, subscribed=False)
         keys = [tag.key for tag in chat.subscriptions]
         after = max(chat.digest_cursor, upto - MAX_BACKLOG)
         since = context.now - self.window(chat, context.now)
-        found = await context.fresh.recent(after, keys, upto=upto, since=since, cap=MAX_CANDIDATES)
+        found = await context.fresh.recent(
+            after,
+            keys,
+            upto=upto,
+            since=since,
+            cap=MAX_CANDIDATES,
+            phrases={section.key: f.key for section, f in followed.items()},
+        )
         tz = self.zone(chat)
         starts = {key: _day_start(at, tz) for key, at in chat.subscribed_at.items()}
+        for section, follow in followed.items():
+            if follow.created_at is not None:
+                starts[section.key] = _day_start(follow.created_at, tz)
         new = candidates(found, upto=upto, since=since, starts=starts)
         received = await repos.received.seen(chat.id, [c.story for c in new])
         new = [c for c in new if c.story not in received]
@@ -220,20 +257,31 @@ class Planner:
             return context.told.get(candidate.story) or Story(candidate.newest)
 
         cap = self.settings.digest_max_items
-        return compose(chat, new, shown, after=after, upto=upto, cap=cap, main=main)
+        return compose(
+            chat, new, shown, after=after, upto=upto, cap=cap, main=main, sections=sections
+        )
 
     async def build(
         self, chats: list[Chat], context: PassContext, *, scheduled: bool, repos: Repositories
     ) -> list[PlannedDigest]:
         """Digests for claimed chats; runs inside the claiming transaction (``repos``)."""
         planned = []
+        followed = await _phrases(repos, [chat.id for chat in chats])
         for chat in chats:
             tz = self.zone(chat)
             due = chat.next_digest_at if scheduled and chat.next_digest_at else context.now
-            digest = await self.digest(chat, context, repos)
+            phrases = followed[chat.id]
+            digest = await self.digest(chat, context, repos, phrases=phrases)
             await _know_tags(repos, digest, context.items)
             day = due.astimezone(tz).date()
-            messages = self.render(chat, digest, day, scheduled=scheduled, cache=context.items)
+            messages = self.render(
+                chat,
+                digest,
+                day,
+                scheduled=scheduled,
+                cache=context.items,
+                threads=_threads(chat, phrases),
+            )
             following = None
             if scheduled:
                 at = chat_schedule(chat, self.settings.digest_time)
@@ -264,11 +312,15 @@ class Planner:
         *,
         scheduled: bool,
         cache: ItemCache,
+        threads: Mapping[str, int] | None = None,
     ) -> list[OutboxMessage]:
+        """The digest's messages; ``threads``: the forum topic of each section bound to one
+        (the chat's tags' when not given)."""
         tz = zone(chat.timezone, self.settings.default_timezone)
         try:
             messages: list[OutboxMessage] = []
-            for thread, part in split_by_thread(digest, chat.threads):
+            bound = chat.threads if threads is None else threads
+            for thread, part in split_by_thread(digest, bound):
                 rendered = render_digest(
                     part,
                     language=chat.language,
@@ -287,9 +339,31 @@ class Planner:
             return []
 
 
+async def _phrases(repos: Repositories, chat_ids: list[int]) -> dict[int, list[Follow]]:
+    """The chats' followed phrases in digest mode, each chat's in the order followed."""
+    found = await repos.follows.of_chats(chat_ids)
+    return {
+        chat_id: [f for f in found.get(chat_id, []) if f.mode == "digest"] for chat_id in chat_ids
+    }
+
+
+def _threads(chat: Chat, phrases: list[Follow]) -> dict[str, int]:
+    """The forum topic of each of the chat's sections bound to one: its tags', and its
+    phrases' (a phrase followed inside a topic has its section there, as a tag does)."""
+    bound = dict(chat.threads)
+    for follow in phrases:
+        if follow.thread_id is not None:
+            bound[phrase_section(follow.phrase, follow.key).key] = follow.thread_id
+    return bound
+
+
 async def _know_tags(repos: Repositories, digest: Digest, cache: ItemCache) -> None:
     """The ids of the digest's tags (its sections' «🔗» buttons name them), once a pass."""
-    missing = [tag.key for tag, _stories in digest.groups if tag.key not in cache.tag_ids]
+    missing = [
+        tag.key
+        for tag, _stories in digest.groups
+        if tag.key not in cache.tag_ids and not is_phrase(tag)
+    ]
     if missing:
         found = await repos.articles.tag_ids(missing)
         cache.tag_ids.update({key: found.get(key, 0) for key in missing})  # 0: no such tag

@@ -1,7 +1,7 @@
 """A digest as Telegram messages: a front page split between items, with its buttons.
 
 The first message opens with the header and «Главное», under one large link preview of the
-top story (where it has a link); then a section per tag. Each story is one item
+top story (where it has a link); then a section per tag or followed phrase. Each story is one item
 (:func:`bot.render.render_front_item`): headline, time and «+N источников», its summary
 folded in an expandable blockquote. A section's heading and the digest's header travel in
 the same part as the item that follows them, so a split never leaves a heading at the
@@ -19,7 +19,7 @@ from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_date
 
 from bot.callbacks import DigestPage, ReadArticle, StoryOutlets, TagLink
-from bot.digest.builder import Digest
+from bot.digest.builder import Digest, is_phrase
 from bot.i18n import LOCALES, Translator, locale_for, translator
 from bot.keyboards import OUTLETS_BUTTONS_PER_ROW, READ_BUTTONS_PER_ROW, without_buttons
 from bot.models import Story
@@ -176,7 +176,8 @@ def render_digest(
         if tag != section:
             section = tag
             title = _("digest.main") if tag is None else tag.display
-            heading, heading_length = cache.heading(title, tag=tag is not None)
+            hashtag = tag is not None and not is_phrase(tag)  # a phrase is shown as written
+            heading, heading_length = cache.heading(title, tag=hashtag)
             pieces[:0] = [heading, PART_SEPARATOR]
             length += heading_length + SEPARATOR_LENGTH
             tag_id = cache.tag_ids.get(tag.key) if tag is not None else None

@@ -35,7 +35,10 @@ FLAGS = {"throttle": "digest"}
 
 
 async def digest_now(message: Message, store: Storage, settings: Settings) -> None:
-    if not await store.chats.subscribed_keys(message.chat.id):
+    chat_id = message.chat.id
+    if not await store.chats.subscribed_keys(chat_id) and not any(
+        follow.mode == "digest" for follow in await store.follows.follows(chat_id)
+    ):  # nothing to build it from: no tags, and no phrase followed in the digest
         await message.answer(_("digest.no_subscriptions"))
         return
     planned = await Planner(store, settings).send_now(message.chat.id)

@@ -21,6 +21,7 @@ from bot.handlers.common import (
     hashtag_list,
     in_channel,
     on_command,
+    query_chat_id,
     tag_from_ref,
     tag_refs,
 )
@@ -35,7 +36,7 @@ from bot.handlers.listings import (
     send_listing,
 )
 from bot.keyboards import latest_suggestions_keyboard, without_more
-from bot.models import Article, Chat
+from bot.models import Article, Chat, StoryPage
 from bot.render import echo
 from bot.storage import Storage
 from bot.text.tags import tag_key
@@ -50,6 +51,7 @@ def router() -> Router:
 
 
 SUGGESTIONS = 3
+MUTED_PAGES = 5  # pages read past those the chat's mutes empty, before it is told "no more"
 
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d*)?")
 
@@ -93,19 +95,33 @@ async def latest(
         header = _("latest.header_tag").format(tag=hashtag(tag.display))
         footer = await tag_link_row(store, tag)
     else:
-        subscribed = await store.chats.subscriptions(message.chat.id)
-        listing = Listing(kind=LATEST, limit=count, tags=tuple(t.key for t in subscribed))
-        header = _("latest.header_subscriptions") if subscribed else _("latest.header_all")
-    page = await fetch(store, listing)
-    if tag_text is None and (mutes := await store.follows.mutes(message.chat.id)):
         # /mute hides what the chat does not want from its own news, not from a tag asked for
-        stories = [s for s in page.stories if not _hidden(mutes, s.lead)]
-        page = replace(page, stories=stories)
+        subscribed = await store.chats.subscriptions(message.chat.id)
+        keys = tuple(t.key for t in subscribed)
+        listing = Listing(kind=LATEST, limit=count, tags=keys, hide_muted=True)
+        header = _("latest.header_subscriptions") if subscribed else _("latest.header_all")
+    page = await _fetch(store, listing, message.chat.id)
     if not page.stories:
         await message.answer(_("latest.empty"))
         return
     answer = answer_to(message)
     await send_listing(answer, store, listing, page, zone=zone, header=header, footer=footer)
+
+
+async def _fetch(store: Storage, listing: Listing, chat_id: int) -> StoryPage:
+    """A page of the listing as the chat sees it: its mutes hide stories of its own news
+    (``listing.hide_muted``), and a page they empty gives way to the next, a few at most."""
+    page = await fetch(store, listing)
+    mutes = await store.follows.mutes(chat_id) if listing.hide_muted else []
+    if not mutes:
+        return page
+    stories = [s for s in page.stories if not _hidden(mutes, s.lead)]
+    skipped = 0
+    while not stories and page.next_cursor is not None and skipped < MUTED_PAGES:
+        page = await fetch(store, replace(listing, cursor=page.next_cursor))
+        stories = [s for s in page.stories if not _hidden(mutes, s.lead)]
+        skipped += 1
+    return replace(page, stories=stories)
 
 
 def _hidden(mutes: list[Mute], article: Article) -> bool:
@@ -164,7 +180,7 @@ async def more(
 ) -> None:
     listing = Listing.load(await store.chats.deref(callback_data.ref), callback_data)
     try:
-        page = await fetch(store, listing) if listing is not None else None
+        page = await _fetch(store, listing, query_chat_id(query)) if listing else None
     except UserInputError:  # a paging cursor we never gave out
         page = None
     if listing is None or page is None:

@@ -44,12 +44,16 @@ class Listing:
     query: str = ""  # words for SEARCH
     cursor: str | None = None
     shown: int = 0  # items already shown, to continue the numbering
+    # The chat's own news (/latest without a tag): every page hides what the chat muted.
+    hide_muted: bool = False
 
     def dump(self) -> str:
         return "page:" + json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
     def query_value(self) -> str:
-        query = {"kind": self.kind, "tags": self.tags, "query": self.query}
+        query: dict[str, object] = {"kind": self.kind, "tags": self.tags, "query": self.query}
+        if self.hide_muted:  # only then: the queries stored before it keep their references
+            query["hide_muted"] = True
         return "query:" + json.dumps(query, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -71,6 +75,7 @@ class Listing:
                 limit=button.limit,
                 cursor=button.cursor,
                 shown=button.shown,
+                hide_muted=data.get("hide_muted", False),
             )
         return None
 

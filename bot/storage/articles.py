@@ -29,7 +29,7 @@ from bot.storage.rows import (
     source_digest,
     to_seconds,
 )
-from bot.storage.sql import NO_LIMIT, Database, Row
+from bot.storage.sql import NO_LIMIT, Database, Row, Window
 from bot.storage.writer import Batch, claim, ensure_search_index, prepare_batch, upsert, write
 from bot.text.stem import query_words
 from bot.text.tags import tag_key
@@ -38,6 +38,7 @@ __all__ = ["ArticleRepo", "IngestResult", "source_digest"]
 
 _A_COLUMNS = ", ".join(f"a.{name.strip()}" for name in ARTICLE_COLUMNS.split(","))
 _BOTTOM = (-(1 << 62), -1)
+_END = (1 << 62, 0)  # a position above every article
 _EXPORT_CHUNK = 500
 _SUGGEST_AMONG = 1000  # most used tags compared for near spellings
 
@@ -227,6 +228,28 @@ class ArticleRepo:
         below = decode_cursor(cursor) if cursor else _top()
         rows = await self.db.dialect.search(self.db, words, below, limit + 1)
         return _page(rows, limit)
+
+    async def holding(
+        self,
+        words: Sequence[tuple[str, ...]],
+        *,
+        after: int,
+        upto: int,
+        since: datetime,
+        limit: int,
+    ) -> list[Article]:
+        """The newest ``limit`` articles with ids in (``after``, ``upto``] published at
+        ``since`` or later whose indexed words hold one alternative of each of ``words``
+        (lemmas, as :func:`bot.follows.parse_key` gives a followed phrase's), newest first.
+
+        The index holds the headline and the whole body: these are a phrase's candidates,
+        which its caller confirms in the headline and lead (:func:`bot.follows.holds`).
+        """
+        if not words or limit <= 0 or upto <= after:
+            return []
+        window = Window(after, upto, to_seconds(since))
+        rows = await self.db.dialect.search(self.db, list(words), _END, limit, window)
+        return [article_from_row(row) for row in rows]
 
     async def export(
         self, *, since: datetime | None = None, tag: str | None = None

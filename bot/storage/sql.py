@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from bot.errors import StorageError
 
@@ -35,6 +35,15 @@ class Row(Protocol):
     def __len__(self) -> int: ...
 
     def __iter__(self) -> Iterator[Any]: ...
+
+
+class Window(NamedTuple):
+    """Where a search for new articles looks: ids in (``after``, ``upto``], published at
+    ``since`` (Unix seconds) or later."""
+
+    after: int
+    upto: int
+    since: int
 
 
 class SearchEntry(Protocol):
@@ -99,9 +108,11 @@ class Dialect(Protocol):
         words: list[tuple[str, ...]],
         below: tuple[int, int],
         limit: int,
+        window: Window | None = None,
     ) -> Sequence[Row]:
         """Articles (:data:`~bot.storage.rows.ARTICLE_COLUMNS`) holding a word of each
-        tuple, older than ``below`` (published, id), newest first."""
+        tuple, older than ``below`` (published, id), newest first; inside ``window`` when
+        it is given (the search walks no further back than its ``since``)."""
         ...
 
     # What `db copy` needs of an engine's catalogue.

@@ -193,3 +193,31 @@ async def test_an_expired_more_button_says_so(tg: Tg) -> None:
     calls = await tg.press(MorePage(ref=123456, limit=5, shown=5, cursor="abc.1"))
     answer = only(calls, "answerCallbackQuery")
     assert answer.params["text"] == "Эта кнопка устарела — повторите команду."
+
+
+async def test_more_pages_hide_muted_articles_as_the_first_page_does(
+    tg: Tg, twelve: list[int]
+) -> None:
+    await tg.send("/mute выборы")  # "Выборы" tags the odd ones: 1, 3 … 11
+    first = only(await tg.send("/latest"))
+    assert parse_html(first.text).text.startswith("🗞 Свежие новости\n\n1. Новость 10\n")
+    second = only(await tg.press(first.button("Ещё"), on=first))
+    numbered = [line for line in parse_html(second.text).text.splitlines() if ". Новость" in line]
+    assert numbered == ["3. Новость 6", "4. Новость 4", "5. Новость 2"]
+    assert read_ids(second.buttons) == [twelve[6], twelve[4], twelve[2]]
+    third = only(await tg.press(second.button("Ещё"), on=second))
+    assert parse_html(third.text).text.startswith("6. Новость 0\n")
+    # A page the mutes empty gives way to the next.
+    assert parse_html(only(await tg.send("/latest 1")).text).text.startswith(
+        "🗞 Свежие новости\n\n1. Новость 10\n"
+    )
+
+
+async def test_more_pages_of_a_tag_asked_for_by_name_show_it_though_muted(
+    tg: Tg, twelve: list[int]
+) -> None:
+    await tg.send("/mute выборы")
+    first = only(await tg.send("/latest #выборы 2"))
+    assert read_ids(first.buttons) == [twelve[11], twelve[9]]
+    second = only(await tg.press(first.button("Ещё"), on=first))
+    assert read_ids(second.buttons) == [twelve[7], twelve[5]]

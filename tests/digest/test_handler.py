@@ -131,3 +131,17 @@ async def test_the_more_button_pages_through_the_rest_of_the_digest(running: Run
     # The button moved to the new page: the first message no longer has it.
     assert not [b for b in running.server.message(USER, message.message_id).buttons
                 if b["callback_data"].startswith("dg:")]  # fmt: skip
+
+
+async def test_digest_of_a_chat_that_only_follows_words(running: Running) -> None:
+    await say(running, "/start", replies=1)
+    await stored_articles(running.storage, 2)
+    await say(running, "/follow Спортивные")
+    await say(running, "/mode Спортивные instant")  # the alert worker's, not the digest's
+    [none] = await say(running, "/digest")
+    assert none.startswith("Ни подписок, ни слов в дайджесте пока нет")
+    await say(running, "/mode спортивные digest")
+    await asyncio.sleep(running.settings.throttle_seconds)  # /digest again: not a flood
+    [text] = await say(running, "/digest")
+    assert "\n\nСпортивные\n\n1. Спортивная новость 1" in text  # its section, as written
+    assert "2. Спортивная новость 0" in text

@@ -9,7 +9,9 @@ its row, ``COPY`` included, through a binary codec (:func:`encode_tsvector`).
 Search goes in two steps, for the planner cannot tell a rare word from an absent one (both
 lie below its statistics) and would walk the whole published index for either. First the
 newest :data:`SEARCH_WALK` articles are tested in order: enough for any common word. Only if
-they hold too few matches, the matches are taken from the GIN index and sorted.
+they hold too few matches, the matches are taken from the GIN index and sorted. A search
+inside a window of new articles (a followed phrase's, for a digest) is one query: the id
+range bounds it, whichever index the planner takes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.storage.rows import ARTICLE_COLUMNS
-from bot.storage.sql import Database, Row, SearchEntry
+from bot.storage.sql import Database, Row, SearchEntry, Window
 
 SEARCH_WALK = 1000
 _MAX_LEXEMES_BYTES = 1_000_000  # a tsvector holds at most 1 MiB of lexemes
@@ -36,6 +38,11 @@ _SEARCH_INDEX = (
     f"SELECT {_A_COLUMNS} FROM (SELECT id, published FROM m WHERE (published, id) < ($2, $3) "
     "ORDER BY published DESC, id DESC LIMIT $4) AS t JOIN articles AS a ON a.id = t.id "
     "ORDER BY t.published DESC, t.id DESC"
+)
+_SEARCH_WINDOW = (
+    f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id > $5 AND id <= $6 AND published >= $7 "
+    "AND (published, id) < ($2, $3) AND search @@ $1::tsquery "
+    "ORDER BY published DESC, id DESC LIMIT $4"
 )
 
 # The identity columns of our schema, and the sequence behind one.
@@ -113,13 +120,20 @@ class PostgresDialect:
         )
 
     async def search(
-        self, db: Database, words: list[tuple[str, ...]], below: tuple[int, int], limit: int
+        self,
+        db: Database,
+        words: list[tuple[str, ...]],
+        below: tuple[int, int],
+        limit: int,
+        window: Window | None = None,
     ) -> Sequence[Row]:
         # Quoted, the words are lexemes as they are: they are letters and digits only.
         query = " & ".join(
             "(" + " | ".join(f"'{word}'" for word in alternatives) + ")" for alternatives in words
         )
         position = (query, *below, limit)
+        if window is not None:
+            return await db.fetch(_SEARCH_WINDOW, *position, *window)
         rows = await db.fetch(_SEARCH_RECENT, *position)
         if len(rows) < limit:
             rows = await db.fetch(_SEARCH_INDEX, *position)

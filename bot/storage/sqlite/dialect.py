@@ -15,13 +15,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.storage.rows import ARTICLE_COLUMNS, MAX_ARTICLE_ID, fts_rowid, search_words
-from bot.storage.sql import Database, Row, SearchEntry
+from bot.storage.sql import Database, Row, SearchEntry, Window
 
 _A_COLUMNS = ", ".join(f"a.{name.strip()}" for name in ARTICLE_COLUMNS.split(","))
 _INDEX = "INSERT INTO articles_fts (rowid, words) VALUES ($1, $2)"
 _SEARCH = (
     f"SELECT {_A_COLUMNS} FROM (SELECT rowid AS r FROM articles_fts "
     "WHERE articles_fts MATCH $1 AND rowid < $2 ORDER BY rowid DESC LIMIT $3) AS m "
+    f"JOIN articles AS a ON a.id = (m.r & {MAX_ARTICLE_ID}) ORDER BY m.r DESC"
+)
+# Inside a window: the rowid's lower bound (its ``since``) ends the walk; the ids are tested
+# on the rowids the walk meets.
+_SEARCH_WINDOW = (
+    f"SELECT {_A_COLUMNS} FROM (SELECT rowid AS r FROM articles_fts "
+    "WHERE articles_fts MATCH $1 AND rowid < $2 AND rowid >= $4 "
+    f"AND (rowid & {MAX_ARTICLE_ID}) > $5 AND (rowid & {MAX_ARTICLE_ID}) <= $6 "
+    "ORDER BY rowid DESC LIMIT $3) AS m "
     f"JOIN articles AS a ON a.id = (m.r & {MAX_ARTICLE_ID}) ORDER BY m.r DESC"
 )
 
@@ -79,13 +88,22 @@ class SqliteDialect:
         await self.index(db, entries)
 
     async def search(
-        self, db: Database, words: list[tuple[str, ...]], below: tuple[int, int], limit: int
+        self,
+        db: Database,
+        words: list[tuple[str, ...]],
+        below: tuple[int, int],
+        limit: int,
+        window: Window | None = None,
     ) -> Sequence[Row]:
         # Quoted, the words are plain terms: they are letters and digits only.
         match = " AND ".join(
             "(" + " OR ".join(f'"{word}"' for word in alternatives) + ")" for alternatives in words
         )
-        return await db.fetch(_SEARCH, match, fts_rowid(*below), limit)
+        if window is None:
+            return await db.fetch(_SEARCH, match, fts_rowid(*below), limit)
+        after, upto, since = window
+        bounds = (fts_rowid(since, 0), after, upto)
+        return await db.fetch(_SEARCH_WINDOW, match, fts_rowid(*below), limit, *bounds)
 
     async def columns(self, db: Database, table: str) -> list[str]:
         return [row[1] for row in await db.fetch(f"PRAGMA table_info({table})")]
