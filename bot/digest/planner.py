@@ -37,7 +37,7 @@ from bot.digest.builder import (
     is_phrase,
     phrase_section,
 )
-from bot.digest.fresh import NewArticles
+from bot.digest.fresh import MAX_BACKLOG, WINDOW_AFTER, NewArticles
 from bot.digest.render import ItemCache, render_digest
 from bot.digest.schedule import (
     chat_schedule,
@@ -51,16 +51,13 @@ from bot.digest.topics import in_thread, limit_for, split_by_thread
 from bot.follows import Follow, Mute, hides
 from bot.models import Article, Chat, Story, Tag
 from bot.pages import tell
-from bot.storage import Repositories, Storage
+from bot.storage import ArticleRepo, Repositories, Storage
 from bot.storage.records import ClaimResult, DigestRun, OutboxMessage, PlannedDigest
 from bot.storage.rows import times_from_text
 
 logger = logging.getLogger(__name__)
 
 BATCH = 200  # chats per claiming transaction: short enough not to hold up handlers
-# A digest looks back over at most this many newest article ids, so the first digest of a
-# new chat, or one after a long pause, reads a bounded window and not the whole archive.
-MAX_BACKLOG = 10_000
 # New articles read for one digest at most: far more than a day's news of a chat's tags.
 MAX_CANDIDATES = 2_000
 
@@ -86,12 +83,23 @@ class Preview:
 
 
 class Planner:
-    """Turns due chats into outbox rows; shared by the worker, the CLI and ``/digest``."""
+    """Turns due chats into outbox rows; shared by the worker, the CLI and ``/digest``.
 
-    def __init__(self, storage: Storage, settings: Settings, *, batch: int = BATCH) -> None:
+    ``window_after``: see :class:`~bot.digest.fresh.NewArticles`.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        settings: Settings,
+        *,
+        batch: int = BATCH,
+        window_after: int = WINDOW_AFTER,
+    ) -> None:
         self.storage = storage
         self.settings = settings
         self.batch = batch
+        self.window_after = window_after
 
     async def schedule(self, now: datetime) -> int:
         """Give every chat without a due instant its next one; returns how many."""
@@ -120,7 +128,7 @@ class Planner:
         # One article snapshot for the whole pass: what is ingested meanwhile has higher
         # ids and waits for the next digest (the cursors stop at ``upto``).
         context = PassContext(
-            now, await self.storage.articles.max_id(), NewArticles(self.storage.articles)
+            now, await self.storage.articles.max_id(), self._fresh(self.storage.articles)
         )
 
         claimed = digests = messages = 0
@@ -160,7 +168,7 @@ class Planner:
                 return None
             # Inside the claiming transaction: nothing is ingested between these reads.
             upto = await tx.articles.max_id()
-            context = PassContext(moment, upto, NewArticles(tx.articles))
+            context = PassContext(moment, upto, self._fresh(tx.articles))
             [planned] = await self.build([chat], context, scheduled=False, repos=tx)
             await self._enqueue(tx, [planned], None)
         if planned.messages:
@@ -188,7 +196,7 @@ class Planner:
             return None
         moment = now or datetime.now(UTC)
         upto = await self.storage.articles.max_id()
-        context = PassContext(moment, upto, NewArticles(self.storage.articles))
+        context = PassContext(moment, upto, self._fresh(self.storage.articles))
         phrases = await _phrases(self.storage, [chat.id])
         digest = await self.digest(chat, context, self.storage, phrases=phrases[chat.id])
         await _know_tags(self.storage, digest, context.items)
@@ -203,7 +211,7 @@ class Planner:
         """The next page of a digest past its cap ("more"): the stories of its articles
         (``after < id <= upto``) the chat has not received yet, marked as received now."""
         chat.digest_cursor = after
-        context = PassContext(now or datetime.now(UTC), upto, NewArticles(self.storage.articles))
+        context = PassContext(now or datetime.now(UTC), upto, self._fresh(self.storage.articles))
         digest = await self.digest(chat, context, self.storage, main=0)
         await self.storage.received.mark(chat.id, digest.stories)
         return digest
@@ -292,6 +300,9 @@ class Planner:
                 PlannedDigest(chat.id, messages, cursor, following, stories=digest.stories)
             )
         return planned
+
+    def _fresh(self, articles: ArticleRepo) -> NewArticles:
+        return NewArticles(articles, window_after=self.window_after)
 
     def zone(self, chat: Chat) -> ZoneInfo:
         return zone(chat.timezone, self.settings.default_timezone)

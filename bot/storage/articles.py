@@ -40,6 +40,7 @@ _A_COLUMNS = ", ".join(f"a.{name.strip()}" for name in ARTICLE_COLUMNS.split(","
 _BOTTOM = (-(1 << 62), -1)
 _END = (1 << 62, 0)  # a position above every article
 _EXPORT_CHUNK = 500
+_BETWEEN_PAGE = 2_000
 _SUGGEST_AMONG = 1000  # most used tags compared for near spellings
 
 
@@ -63,6 +64,9 @@ _EXPORT_TAG = (
     f"SELECT {_A_COLUMNS} FROM article_tags AS t JOIN articles AS a ON a.id = t.article_id "
     "WHERE t.tag_id = $1 AND (t.published, t.article_id) > ($2, $3) "
     "ORDER BY t.published, t.article_id LIMIT $4"
+)
+_BETWEEN = (
+    f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id > $1 AND id <= $2 ORDER BY id DESC LIMIT $3"
 )
 _TAG_COLUMNS = "SELECT key, display, article_count FROM tags WHERE article_count > 0"
 # Enough of the body for the first paragraphs story detection reads (bot.stories.features).
@@ -250,6 +254,20 @@ class ArticleRepo:
         window = Window(after, upto, to_seconds(since))
         rows = await self.db.dialect.search(self.db, list(words), _END, limit, window)
         return [article_from_row(row) for row in rows]
+
+    async def between(self, after: int, upto: int) -> list[Article]:
+        """Every article with an id in (``after``, ``upto``], newest first (by published, then
+        id): a planning pass's window of recent news, read once (ids are dense, so the span
+        bounds the count). Read in pages by id, so no statement holds the whole span."""
+        found: list[Article] = []
+        while upto > after:
+            rows = await self.db.fetch(_BETWEEN, after, upto, _BETWEEN_PAGE)
+            found.extend(article_from_row(row) for row in rows)
+            if len(rows) < _BETWEEN_PAGE:
+                break
+            upto = rows[-1][0] - 1
+        found.sort(key=lambda article: (article.published, article.id or 0), reverse=True)
+        return found
 
     async def export(
         self, *, since: datetime | None = None, tag: str | None = None

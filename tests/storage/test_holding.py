@@ -1,8 +1,12 @@
-"""``ArticleRepo.holding``: a followed phrase's candidates among new articles, by the index."""
+"""``ArticleRepo.holding``: a followed phrase's candidates among new articles, by the index;
+``ArticleRepo.between``: a planning pass's whole window, for the planner to index itself."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.follows import parse_follow, parse_key
+from bot.storage import articles as article_storage
 from bot.storage.articles import ArticleRepo
 from tests.storage.factory import article, at
 
@@ -63,3 +67,27 @@ async def test_an_empty_window_or_phrase_finds_nothing(repo: ArticleRepo) -> Non
     assert [
         a.id for a in await repo.holding(words("нефть"), after=0, upto=top, since=at(3), limit=5)
     ] == [top]
+
+
+async def test_between_reads_every_article_of_an_id_span_newest_first(repo: ArticleRepo) -> None:
+    ids = await stored(
+        repo,
+        ("Первая", 5, "Текст."),  # the cursor
+        ("Вторая", 7, "Текст."),
+        ("Третья", 3, "Текст."),  # stored later, published earlier
+        ("Четвертая", 6, "Текст."),
+        ("Пятая", 8, "Текст."),  # above upto
+    )
+    found = await repo.between(ids["Первая"], ids["Четвертая"])
+    assert [a.title for a in found] == ["Вторая", "Четвертая", "Третья"]
+    assert (found[0].body, found[0].published) == (("Текст.",), at(7))
+    assert await repo.between(ids["Пятая"], ids["Пятая"]) == []
+
+
+async def test_between_reads_a_wide_span_in_pages(
+    repo: ArticleRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(article_storage, "_BETWEEN_PAGE", 2)
+    ids = await stored(repo, *((f"Выпуск {n}", 1 + n, "Текст.") for n in range(7)))
+    found = await repo.between(ids["Выпуск 0"], ids["Выпуск 6"])
+    assert [a.title for a in found] == [f"Выпуск {n}" for n in range(6, 0, -1)]
