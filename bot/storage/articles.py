@@ -29,7 +29,7 @@ from bot.storage.rows import (
     source_digest,
     to_seconds,
 )
-from bot.storage.sql import NO_LIMIT, Database, Row, Window
+from bot.storage.sql import NO_LIMIT, Database, Row, Search, Window
 from bot.storage.writer import Batch, claim, ensure_search_index, prepare_batch, upsert, write
 from bot.text.stem import query_words
 from bot.text.tags import tag_key
@@ -230,7 +230,7 @@ class ArticleRepo:
         if not words or limit <= 0:
             return Page([], None)
         below = decode_cursor(cursor) if cursor else _top()
-        rows = await self.db.dialect.search(self.db, words, below, limit + 1)
+        rows = await self.db.dialect.search(self.db, Search(words, below, limit + 1))
         return _page(rows, limit)
 
     async def holding(
@@ -252,7 +252,7 @@ class ArticleRepo:
         if not words or limit <= 0 or upto <= after:
             return []
         window = Window(after, upto, to_seconds(since))
-        rows = await self.db.dialect.search(self.db, list(words), _END, limit, window)
+        rows = await self.db.dialect.search(self.db, Search(list(words), _END, limit, window))
         return [article_from_row(row) for row in rows]
 
     async def between(self, after: int, upto: int) -> list[Article]:

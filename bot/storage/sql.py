@@ -46,6 +46,16 @@ class Window(NamedTuple):
     since: int
 
 
+class Search(NamedTuple):
+    """A search of the index: articles holding one alternative of each of ``words``, older
+    than ``below`` (published, id), at most ``limit``, inside ``window`` when it is given."""
+
+    words: list[tuple[str, ...]]
+    below: tuple[int, int]
+    limit: int
+    window: Window | None = None
+
+
 class SearchEntry(Protocol):
     """What the search index needs of an article: its position and its words."""
 
@@ -102,17 +112,9 @@ class Dialect(Protocol):
         """Write stored articles' words anew, in a rebuild."""
         ...
 
-    async def search(
-        self,
-        db: Database,
-        words: list[tuple[str, ...]],
-        below: tuple[int, int],
-        limit: int,
-        window: Window | None = None,
-    ) -> Sequence[Row]:
-        """Articles (:data:`~bot.storage.rows.ARTICLE_COLUMNS`) holding a word of each
-        tuple, older than ``below`` (published, id), newest first; inside ``window`` when
-        it is given (the search walks no further back than its ``since``)."""
+    async def search(self, db: Database, search: Search) -> Sequence[Row]:
+        """Articles (:data:`~bot.storage.rows.ARTICLE_COLUMNS`) the search finds, newest
+        first (inside a window, it walks no further back than its ``since``)."""
         ...
 
     # What `db copy` needs of an engine's catalogue.

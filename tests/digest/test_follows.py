@@ -31,6 +31,19 @@ EVE = utc("2026-03-01T08:00+05:00")  # the planner gives the chats their first d
 NINE = utc("2026-03-01T09:00+05:00")  # and builds their digests
 
 
+def counting(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The search index's phrase searches, as they are asked."""
+    searches: list[object] = []
+    holding = storage.articles.holding
+
+    async def counted(*args: Any, **kwargs: Any) -> list[Article]:
+        searches.append(args)
+        return await holding(*args, **kwargs)
+
+    monkeypatch.setattr(storage.articles, "holding", counted)
+    return searches
+
+
 async def follow(
     storage: Storage,
     chat_id: int,
@@ -184,14 +197,7 @@ async def test_chats_following_one_phrase_share_one_search(
         await chat_with(storage, chat_id)
         await follow(storage, chat_id, "Бакаев")
     await storage.articles.upsert_many([article("Заявление Бакаева")])
-    searches: list[object] = []
-    holding = storage.articles.holding
-
-    async def counted(*args: Any, **kwargs: Any) -> list[Article]:
-        searches.append(args)
-        return await holding(*args, **kwargs)
-
-    monkeypatch.setattr(storage.articles, "holding", counted)
+    searches = counting(storage, monkeypatch)
     planner = Planner(storage, settings_for(db_path))
     await planner.run_due(EVE)
     await planner.run_due(NINE)

@@ -18,9 +18,8 @@ import pytest
 from bot.digest.fresh import NewArticles
 from bot.digest.planner import Planner
 from bot.follows import parse_follow
-from bot.models import Article
 from bot.storage import Storage
-from tests.digest.test_follows import EVE, NINE, follow, with_body
+from tests.digest.test_follows import EVE, NINE, counting, follow, with_body
 from tests.digest.test_planner import (
     POLITICS,
     article,
@@ -52,19 +51,6 @@ NEWS = [
 BAKAEV = ["Бакаевы в Астане", "Аким открыл школу", "Заявление Бакаева о бюджете"]
 BUDGET = ["Бюджет страны", "Бюджет Астаны принят", "Бюджет принят", "Заявление Бакаева о бюджете"]
 PHRASES = ["Бакаев", "референдум -Армения", "бюджет Астана", "столица", "погода"]
-
-
-def counting(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """The search index's phrase searches, as they are asked."""
-    searches: list[object] = []
-    holding = storage.articles.holding
-
-    async def counted(*args: Any, **kwargs: Any) -> list[Article]:
-        searches.append(args)
-        return await holding(*args, **kwargs)
-
-    monkeypatch.setattr(storage.articles, "holding", counted)
-    return searches
 
 
 async def ids_by_title(storage: Storage) -> dict[str, int]:

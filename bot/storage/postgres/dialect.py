@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.storage.rows import ARTICLE_COLUMNS
-from bot.storage.sql import Database, Row, SearchEntry, Window
+from bot.storage.sql import Database, Row, Search, SearchEntry
 
 SEARCH_WALK = 1000
 _MAX_LEXEMES_BYTES = 1_000_000  # a tsvector holds at most 1 MiB of lexemes
@@ -119,14 +119,8 @@ class PostgresDialect:
             "UPDATE articles SET search = $2 WHERE id = $1", [(e.id, e.words) for e in entries]
         )
 
-    async def search(
-        self,
-        db: Database,
-        words: list[tuple[str, ...]],
-        below: tuple[int, int],
-        limit: int,
-        window: Window | None = None,
-    ) -> Sequence[Row]:
+    async def search(self, db: Database, search: Search) -> Sequence[Row]:
+        words, below, limit, window = search
         # Quoted, the words are lexemes as they are: they are letters and digits only.
         query = " & ".join(
             "(" + " | ".join(f"'{word}'" for word in alternatives) + ")" for alternatives in words

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.storage.rows import ARTICLE_COLUMNS, MAX_ARTICLE_ID, fts_rowid, search_words
-from bot.storage.sql import Database, Row, SearchEntry, Window
+from bot.storage.sql import Database, Row, Search, SearchEntry
 
 _A_COLUMNS = ", ".join(f"a.{name.strip()}" for name in ARTICLE_COLUMNS.split(","))
 _INDEX = "INSERT INTO articles_fts (rowid, words) VALUES ($1, $2)"
@@ -87,14 +87,8 @@ class SqliteDialect:
     async def reindex(self, db: Database, entries: Sequence[SearchEntry]) -> None:
         await self.index(db, entries)
 
-    async def search(
-        self,
-        db: Database,
-        words: list[tuple[str, ...]],
-        below: tuple[int, int],
-        limit: int,
-        window: Window | None = None,
-    ) -> Sequence[Row]:
+    async def search(self, db: Database, search: Search) -> Sequence[Row]:
+        words, below, limit, window = search
         # Quoted, the words are plain terms: they are letters and digits only.
         match = " AND ".join(
             "(" + " OR ".join(f'"{word}"' for word in alternatives) + ")" for alternatives in words
