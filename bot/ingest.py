@@ -80,7 +80,7 @@ class Ingester:
         :func:`bot.parallel.analyse` done beforehand; the rest is done here.
         """
         listed = list(articles)
-        words = [a.words if a else None for a in analyses] if analyses is not None else None
+        words = None if analyses is None else [a.words if a else None for a in analyses]
         batch = await self.storage.articles.prepare(
             listed, source_hashes=source_hashes, words=words
         )

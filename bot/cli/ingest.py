@@ -6,7 +6,8 @@ parsed is reported on standard error as ``FILE:LINE: reason`` (a folder, link or
 file that cannot be read as ``PATH: reason``); the other files are still ingested and the
 exit status is 1. Articles are written in batches bounded by count and by bytes, each new one
 with its story (:mod:`bot.ingest`); ``--json`` prints each batch once it is stored, with its
-``story`` and ``source`` (the outlet).
+``story`` and ``source`` (the outlet). Many files are parsed in worker processes, a batch
+while the one before is stored (:mod:`bot.parallel`); the output is the same.
 """
 
 from __future__ import annotations
