@@ -35,6 +35,10 @@ class ArticleFormatError(SvodkaError):
         self.line = line
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[ArticleFormatError], tuple[str, int, str]]:
+        # Pickled with the fields it is made of: a worker process parses and returns it.
+        return type(self), (self.source, self.line, self.reason)
+
 
 class StorageError(SvodkaError):
     """The database could not be opened, migrated, read or written.

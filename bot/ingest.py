@@ -21,6 +21,11 @@ The index is warmed on first use from the stored articles of the last window (se
 bot keeps answering while a batch is read. One :class:`Ingester` per process: its index is
 shared by every path, and its lock lets one batch in at a time.
 
+An article's search words and story features are pure functions of its text
+(:func:`bot.parallel.analyse`): a large ingest computes them in worker processes with the
+parsing and hands them over with the articles, so that this process only dedupes, assigns
+stories and writes.
+
 The outlet of an article (``Article.outlet``) is settled before it gets here, by its
 source (:func:`bot.stories.file_outlet`, :func:`bot.stories.feed_outlet`).
 """
@@ -33,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.models import AHEAD, Article
+from bot.parallel import Analysis
 from bot.storage import IngestResult, Storage
 from bot.storage.records import StoryText
 from bot.storage.rows import Prepared
@@ -60,15 +66,37 @@ class Ingester:
         return self._index.examined if self._index is not None else 0
 
     async def store(
-        self, articles: Iterable[Article], *, source_hashes: Iterable[bytes | None] | None = None
+        self,
+        articles: Iterable[Article],
+        *,
+        source_hashes: Iterable[bytes | None] | None = None,
+        analyses: Sequence[Analysis | None] | None = None,
     ) -> IngestResult:
         """Store the articles (dedup, updates: see :meth:`ArticleRepo.upsert_many`); new ones
         join the story of a stored article they report, or start their own. Afterwards each
-        stored article carries its ``id`` and ``story``."""
-        batch = await self.storage.articles.prepare(articles, source_hashes=source_hashes)
+        stored article carries its ``id`` and ``story``.
+
+        ``analyses``, one per article (None where there is none), are their
+        :func:`bot.parallel.analyse` done beforehand; the rest is done here.
+        """
+        listed = list(articles)
+        words = None if analyses is None else [a.words if a else None for a in analyses]
+        batch = await self.storage.articles.prepare(
+            listed, source_hashes=source_hashes, words=words
+        )
         if not batch.items:
             return batch.result
-        found = await asyncio.to_thread(_features, looks_new(batch))
+        found: dict[bytes, Features] = {}
+        if analyses is not None:
+            # A dedup key repeated within the batch keeps its last article, as the batch does.
+            found = {
+                key: analysis.features
+                for key, analysis in zip(batch.keys, analyses, strict=True)
+                if key is not None and analysis is not None
+            }
+        missing = [item for item in looks_new(batch) if item.dedup_key not in found]
+        if missing:
+            found.update(await asyncio.to_thread(_features, missing))
         async with self._lock:
             index = await self._warm()
             try:

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from bot.models import AHEAD, Article, Page, Story, StoryPage
 from bot.storage import Storage
-from bot.storage.rows import encode_cursor, search_words, to_seconds
-from bot.text.stem import query_words
+from bot.storage.rows import encode_cursor, to_seconds
+from bot.text.stem import query_words, search_words
 from bot.text.tags import tag_key
 
 TOP_PERIOD = timedelta(hours=24)  # what /top calls today

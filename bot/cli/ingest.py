@@ -6,12 +6,14 @@ parsed is reported on standard error as ``FILE:LINE: reason`` (a folder, link or
 file that cannot be read as ``PATH: reason``); the other files are still ingested and the
 exit status is 1. Articles are written in batches bounded by count and by bytes, each new one
 with its story (:mod:`bot.ingest`); ``--json`` prints each batch once it is stored, with its
-``story`` and ``source`` (the outlet).
+``story`` and ``source`` (the outlet). Many files are parsed in worker processes, a batch
+while the one before is stored (:mod:`bot.parallel`); the output is the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -25,12 +27,12 @@ from bot.config import Settings
 from bot.errors import ArticleFormatError, SourceError
 from bot.ingest import Ingester
 from bot.models import Article, is_ahead
+from bot.parallel import Analysis, Parsed, Parser, Text
 from bot.sources.files import article_files, open_regular, read_article_file
 from bot.sources.jsonl import article_to_json, read_jsonl
 from bot.sources.limits import batch_full, too_large
 from bot.storage import IngestResult, Storage, open_storage, source_digest
-from bot.stories import file_outlet
-from bot.text import PARSER_VERSION, parse_article
+from bot.text import PARSER_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,15 @@ class Raw(NamedTuple):
 
 Problem = ArticleFormatError | SourceError
 Item = Raw | Article | Problem
+
+
+class Parsing(NamedTuple):
+    """A batch on its way: its texts and records in the order read (known texts left out),
+    the problems met reading it, and the parse of its texts."""
+
+    items: list[Raw | Article]
+    problems: list[Problem]
+    parsed: asyncio.Future[list[Parsed]]
 
 
 def read_source(item: str | Path | SourceError, settings: Settings) -> Iterator[Item]:
@@ -127,22 +138,28 @@ def _looks_like_json_lines(stream: BinaryIO) -> bool:
 
 
 class Ingest:
-    """Parses and stores in batches; a known raw text is skipped before it is parsed."""
+    """Parses and stores in batches; a known raw text is skipped before it is parsed.
 
-    def __init__(self, storage: Storage | None, settings: Settings, *, print_json: bool):
+    A batch is parsed while the one before it is stored (when a :class:`Parser` with worker
+    processes does the parsing), and each is stored and reported in the order read.
+    """
+
+    def __init__(self, storage: Storage | None, parser: Parser, *, print_json: bool):
         self.storage = storage
         self.ingester = Ingester(storage) if storage is not None else None
-        self.summary_chars = settings.summary_chars
+        self.parser = parser
         self.print_json = print_json
         self.total = IngestResult()
         self.parsed = self.failed = 0
         self.ahead = 0  # dated past today: stored, held back by lists until their date
         self.pending: list[Raw | Article] = []
         self.pending_bytes = 0
+        self.problems: list[Problem] = []  # of the pending batch, reported when it is stored
+        self.parsing: Parsing | None = None  # the batch being parsed
 
     async def add(self, item: Item) -> None:
         if isinstance(item, ArticleFormatError | SourceError):
-            self.report(item)
+            self.problems.append(item)
             return
         self.pending.append(item)
         if isinstance(item, Raw):
@@ -157,40 +174,48 @@ class Ingest:
         tqdm.write(str(error), file=sys.stderr)  # keeps a progress bar intact
 
     async def flush(self) -> None:
+        """Start parsing the pending batch, and store the one parsed before it."""
         pending, self.pending, self.pending_bytes = self.pending, [], 0
+        problems, self.problems = self.problems, []
         known: set[bytes] = set()
         if self.storage is not None and not self.print_json:
             digests = [item.digest for item in pending if isinstance(item, Raw)]
             known = await self.storage.articles.known_sources(digests) if digests else set()
+        items = [item for item in pending if not (isinstance(item, Raw) and item.digest in known)]
+        texts = [Text(i.source, i.data, i.folder) for i in items if isinstance(i, Raw)]
+        self.total.unchanged += len(pending) - len(items)
+        parsing = Parsing(items, problems, self.parser.parse(texts))
+        await self.finish()
+        self.parsing = parsing
+
+    async def finish(self) -> None:
+        """Store the batch being parsed, if any."""
+        parsing, self.parsing = self.parsing, None
+        if parsing is None:
+            return
+        for problem in parsing.problems:
+            self.report(problem)
         articles: list[Article] = []
         hashes: list[bytes | None] = []
-        for item in pending:
+        analyses: list[Analysis | None] = []
+        parsed = iter(await parsing.parsed)
+        for item in parsing.items:
+            analysis = digest = None
             if isinstance(item, Raw):
-                if item.digest in known:
-                    self.total.unchanged += 1
+                found = next(parsed)
+                if isinstance(found, ArticleFormatError):
+                    self.report(found)
                     continue
-                try:
-                    article = parse_article(
-                        item.data, item.source, summary_chars=self.summary_chars
-                    )
-                except ArticleFormatError as exc:
-                    self.report(exc)
-                    continue
-                except Exception as exc:  # a parser bug costs this file, not the run
-                    logger.debug("parsing %s failed", item.source, exc_info=True)
-                    reason = f"unexpected error: {type(exc).__name__}: {exc}"
-                    self.report(ArticleFormatError(item.source, 1, reason))
-                    continue
-                article.outlet = file_outlet(article, item.data, item.folder)
-                articles.append(article)
-                hashes.append(item.digest)
+                (article, analysis), digest = found, item.digest
             else:
-                articles.append(item)
-                hashes.append(None)
+                article = item
+            articles.append(article)
+            hashes.append(digest)
+            analyses.append(analysis)
         self.parsed += len(articles)
         self.ahead += sum(is_ahead(article.published) for article in articles)
         if self.ingester is not None and articles:
-            result = await self.ingester.store(articles, source_hashes=hashes)
+            result = await self.ingester.store(articles, source_hashes=hashes, analyses=analyses)
             for field in ("added", "updated", "unchanged", "failed"):
                 setattr(self.total, field, getattr(self.total, field) + getattr(result, field))
         if self.print_json:
@@ -213,8 +238,9 @@ class Ingest:
 
 async def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     items = list(expand(args.paths))
-    storage = None if args.dry_run else await open_storage(settings)
-    ingest = Ingest(storage, settings, print_json=args.json)
+    # Workers first: they start before this process has threads or a database open.
+    parser = Parser.for_texts(len(items), settings.summary_chars)
+    storage = None
     progress = tqdm(
         total=len(items),
         unit="file",
@@ -222,14 +248,18 @@ async def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     try:
+        storage = None if args.dry_run else await open_storage(settings)
+        ingest = Ingest(storage, parser, print_json=args.json)
         for item in items:
             for result in read_source(item, settings):
                 await ingest.add(result)
             progress.update()
         await ingest.flush()
+        await ingest.finish()
     finally:
         progress.close()
         sys.stdout.flush()
+        parser.close()
         if storage is not None:
             await storage.close()
     print(ingest.summary(), file=sys.stderr)

@@ -98,12 +98,17 @@ class ArticleRepo:
         return await upsert(self.db, articles, source_hashes)
 
     async def prepare(
-        self, articles: Iterable[Article], *, source_hashes: Iterable[bytes | None] | None = None
+        self,
+        articles: Iterable[Article],
+        *,
+        source_hashes: Iterable[bytes | None] | None = None,
+        words: Iterable[str | None] | None = None,
     ) -> Batch:
         """The first step of :meth:`upsert_many`, for a use case that owns the transaction:
         ``prepare`` (outside it), then :meth:`claim` and :meth:`write` on the transaction's
-        repository (see :mod:`bot.storage.writer`)."""
-        return await prepare_batch(self.db, articles, source_hashes)
+        repository (see :mod:`bot.storage.writer`). ``words``, one per article, are search
+        words stemmed beforehand (:func:`bot.text.stem.article_search_words`), None where not."""
+        return await prepare_batch(self.db, articles, source_hashes, words)
 
     async def claim(self, batch: Batch) -> None:
         """Take the ingest lock and number the batch's new articles (in a transaction)."""

@@ -18,7 +18,7 @@ from bot.errors import StorageError, UserInputError
 from bot.models import Article, Chat, Tag
 from bot.storage.records import DigestRun, Feed
 from bot.storage.sql import Row
-from bot.text.stem import index_words, tokens
+from bot.text.stem import article_search_words, tokens
 from bot.text.tags import tag_display, tag_key
 
 # The search rowid packs (published, id) so that rowid order is newest-first order.
@@ -191,19 +191,11 @@ def prepare(article: Article, source_hash: bytes | None) -> Prepared:
     )
 
 
-def search_words(title: str, body: str, lead: str) -> str:
-    """What search indexes: the stems of the headline and the body (the lead if no body).
-
-    Takes stored column values, so the words of a stored row can be derived again exactly
-    when they must be removed from the contentless index.
-    """
-    return index_words(f"{title}\n{body or lead}")
-
-
 def fill_words(items: Sequence[Prepared]) -> None:
+    """Stem the articles whose words are not known yet."""
     for item in items:
-        article = item.article
-        item.words = search_words(article.title.strip(), "\n\n".join(article.body), article.lead)
+        if item.words is None:
+            item.words = article_search_words(item.article)
 
 
 ARTICLE_WRITE_COLUMNS = (

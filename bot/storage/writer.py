@@ -32,7 +32,6 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import repeat
 
 from bot.errors import DataError, IntegrityError
 from bot.models import Article
@@ -44,12 +43,11 @@ from bot.storage.rows import (
     fill_words,
     number,
     prepare,
-    search_words,
     update_sql,
     update_values,
 )
 from bot.storage.sql import Database, Row
-from bot.text.stem import scheme
+from bot.text.stem import scheme, search_words
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +83,7 @@ class Batch:
     keys: list[bytes | None]  # each article's dedup key; None for one refused by prepare()
     items: dict[bytes, Prepared]
     result: IngestResult
+    fresh: list[Prepared] = field(default_factory=list)  # looked new or changed when prepared
     new: list[Prepared] = field(default_factory=list)
     changed: list[Prepared] = field(default_factory=list)
     stored: dict[bytes, Stored] = field(default_factory=dict)
@@ -103,14 +102,18 @@ class Entry:
 
 
 def collect(
-    articles: list[Article], source_hashes: Iterable[bytes | None] | None, result: IngestResult
+    articles: list[Article],
+    source_hashes: Iterable[bytes | None] | None,
+    words: Iterable[str | None] | None,
+    result: IngestResult,
 ) -> tuple[dict[bytes, Prepared], list[bytes | None]]:
     """Prepared articles by dedup key (a key repeated within the batch keeps the last
     version), and each article's key (None for one refused)."""
     batch: dict[bytes, Prepared] = {}
     keys: list[bytes | None] = []
-    hashes: Iterable[bytes | None] = source_hashes if source_hashes is not None else repeat(None)
-    for article, source_hash in zip(articles, hashes, strict=source_hashes is not None):
+    hashes = list(source_hashes) if source_hashes is not None else [None] * len(articles)
+    stemmed = list(words) if words is not None else [None] * len(articles)
+    for article, source_hash, stems in zip(articles, hashes, stemmed, strict=True):
         try:
             item = prepare(article, source_hash)
         except (TypeError, ValueError, AttributeError) as exc:
@@ -118,6 +121,7 @@ def collect(
             result.failed += 1
             keys.append(None)
             continue
+        item.words = stems
         keys.append(item.dedup_key)
         earlier = batch.pop(item.dedup_key, None)
         if earlier is not None:
@@ -130,23 +134,29 @@ def collect(
 
 
 async def prepare_batch(
-    db: Database, articles: Iterable[Article], source_hashes: Iterable[bytes | None] | None
+    db: Database,
+    articles: Iterable[Article],
+    source_hashes: Iterable[bytes | None] | None,
+    words: Iterable[str | None] | None = None,
 ) -> Batch:
     """Check the articles and stem those that look new or changed now (outside any
-    transaction: :func:`claim` checks again inside its own)."""
+    transaction: :func:`claim` checks again inside its own). ``words``, one per article
+    where given, are their :func:`~bot.text.stem.article_search_words` stemmed beforehand (in a
+    worker process): only the articles without them are stemmed here."""
     result = IngestResult()
     listed = list(articles)
-    items, keys = collect(listed, source_hashes, result)
+    items, keys = collect(listed, source_hashes, words, result)
     batch = Batch(listed, keys, items, result)
     if items:
         stored = await _stored(db, list(items))
-        fill_words([item for key, item in items.items() if _differs(item, stored.get(key))])
+        batch.fresh = [item for key, item in items.items() if _differs(item, stored.get(key))]
+        fill_words(batch.fresh)
     return batch
 
 
 def looks_new(batch: Batch) -> list[Prepared]:
     """The articles :func:`prepare_batch` found new or changed (it stemmed those)."""
-    return [item for item in batch.items.values() if item.words is not None]
+    return batch.fresh
 
 
 async def upsert(
@@ -183,7 +193,7 @@ async def claim(db: Database, batch: Batch) -> None:
     if batch.new or batch.changed:
         if batch.changed:
             batch.texts = await _keep_fuller_texts(db, batch.changed)
-        fill_words([item for item in (*batch.new, *batch.changed) if item.words is None])
+        fill_words([*batch.new, *batch.changed])
         number(batch.new, int(await db.fetchval("SELECT coalesce(max(id), 0) FROM articles")) + 1)
 
 

@@ -66,6 +66,8 @@ class StoryIndex:
     def add(self, article_id: int, published: datetime, features: Features, story: int) -> None:
         """Put an article whose story is known (a stored one, when warming up) in the index."""
         self.remove(article_id)
+        if self._newest is not None and published < self._newest - self.window:
+            return  # behind the window (an archive read out of order): it would leave at once
         entry = _Entry(article_id, published, story, features)
         self._entries[article_id] = entry
         postings = self._postings

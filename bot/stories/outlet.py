@@ -18,7 +18,8 @@ from __future__ import annotations
 import codecs
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -75,14 +76,15 @@ def outlet_name(text: str) -> str | None:
     return name if any(char.isalpha() for char in name) else None
 
 
-def article_outlet(paragraphs: Sequence[str]) -> str | None:
+def article_outlet(paragraphs: Iterable[str]) -> str | None:
     """The outlet credited by the body of an article in the text format, as written.
 
     ``paragraphs`` are the lines after the headline, the photo caption included (the parser
-    drops it from ``Article.body``, so pass the raw lines where there are any).
+    drops it from ``Article.body``, so pass the raw lines where there are any); only the
+    first up to the lead are read.
     """
     lead = ""
-    for paragraph in paragraphs[:_PARAGRAPHS]:
+    for paragraph in islice(paragraphs, _PARAGRAPHS):
         credit = _STAMPED_CREDIT.search(paragraph) if "фото" in paragraph.lower() else None
         if credit is not None:
             return outlet_name(credit["name"])
@@ -111,7 +113,8 @@ def text_outlet(text: str, headline: str) -> str | None:
     if start is None:
         return None
     following = (" ".join(line.split()) for line in lines[start + 1 : start + 1 + 2 * _PARAGRAPHS])
-    return article_outlet([line for line in following if line])
+    # Lazily: the lead is mostly the first line, and a paragraph costs a split and a join.
+    return article_outlet(line for line in following if line)
 
 
 def _who(text: str) -> str:

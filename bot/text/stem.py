@@ -39,12 +39,24 @@ import unicodedata
 from collections.abc import Iterable
 from importlib.metadata import version
 from itertools import chain
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pymorphy3
 import Stemmer
 
-__all__ = ["index_words", "lemmas", "query_words", "scheme", "tokens", "word_lemmas"]
+if TYPE_CHECKING:
+    from bot.models import Article
+
+__all__ = [
+    "article_search_words",
+    "index_words",
+    "lemmas",
+    "query_words",
+    "scheme",
+    "search_words",
+    "tokens",
+    "word_lemmas",
+]
 
 # Letters and digits only: no underscore, no punctuation, so no FTS syntax can survive.
 _TOKEN = re.compile(r"[^\W_]+")
@@ -258,6 +270,21 @@ def index_words(text: str) -> str:
         folded = text.casefold().replace("ё", "е")
         return " ".join(_LEMMATIZER.lemma_set(set(_TOKEN.findall(folded))))
     return " ".join(_LEMMATIZER.lemma_cp1251(data.translate(_CP1251_FOLD).split()))
+
+
+def search_words(title: str, body: str, lead: str) -> str:
+    """What search indexes of an article: the words of the headline and the body (the lead if
+    there is no body).
+
+    Takes stored column values, so the words of a stored row can be derived again exactly
+    when they must be removed from a contentless index.
+    """
+    return index_words(f"{title}\n{body or lead}")
+
+
+def article_search_words(article: Article) -> str:
+    """:func:`search_words` of an article as storage writes it."""
+    return search_words(article.title.strip(), "\n\n".join(article.body), article.lead)
 
 
 def query_words(text: str) -> list[tuple[str, ...]]:

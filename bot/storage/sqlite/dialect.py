@@ -14,8 +14,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.storage.rows import ARTICLE_COLUMNS, MAX_ARTICLE_ID, fts_rowid, search_words
+from bot.storage.rows import ARTICLE_COLUMNS, MAX_ARTICLE_ID, fts_rowid
 from bot.storage.sql import Database, Row, Search, SearchEntry
+from bot.text.stem import search_words
 
 _A_COLUMNS = ", ".join(f"a.{name.strip()}" for name in ARTICLE_COLUMNS.split(","))
 _INDEX = "INSERT INTO articles_fts (rowid, words) VALUES ($1, $2)"
