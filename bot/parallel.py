@@ -25,6 +25,7 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -94,7 +95,8 @@ def _start(workers: int) -> Executor | None:
     """``workers`` processes, forked now; None where that cannot be done."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_interrupts)
     try:
         pool.submit(_ready)  # the first task forks every worker, before any thread starts
     except OSError as exc:  # no more processes or memory for them
@@ -109,6 +111,13 @@ def _cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def _leave_interrupts() -> None:
+    """In a worker: Ctrl-C reaches the whole process group, and the main process alone
+    answers it (it stops the ingest and the workers with it), in one line, not one
+    traceback a process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _ready() -> None:

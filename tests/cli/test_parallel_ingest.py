@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,3 +154,50 @@ async def test_when_a_worker_dies_this_process_parses_instead(workers: Parser) -
     second = await workers.parse(given)
     assert not workers.parallel
     assert all(same(a, b) for a, b in zip(second, first, strict=True))
+
+
+def test_ctrl_c_stops_an_ingest_in_workers_in_one_exit_code_and_no_traceback(
+    tmp_path: Path,
+) -> None:
+    # A terminal's Ctrl-C reaches the whole process group: the workers leave it to the main
+    # process, which stops, keeps the batches it committed and leaves no process behind.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for n in range(3 * parallel.PARALLEL_FROM):
+        title, lead = EVENTS[n % len(EVENTS)]
+        text = ARTICLE.format(day=1, tag="#Тема", title=f"{title} ({n})", lead=lead, turnout=n)
+        (folder / f"{n:05d}.txt").write_text(text, encoding="utf-8")
+    database = tmp_path / "svodka.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ingest", "--json", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline()  # a batch is stored: the workers parse the next
+        os.killpg(process.pid, signal.SIGINT)
+        _out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode in (130, 0)  # 0: the ingest ended before the signal came
+    assert b"Traceback" not in err, err.decode()
+    deadline = time.monotonic() + 30
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(process.pid)
+    with sqlite3.connect(database) as db:
+        [(stored,)] = db.execute("SELECT count(*) FROM articles").fetchall()
+    assert stored >= 1  # the committed batch stays
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
