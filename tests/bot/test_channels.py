@@ -163,13 +163,16 @@ async def test_the_ordinary_commands_change_the_channel_not_the_private_chat(
     assert "Вы подписались: #Выборы" in only(await tg.send("/subscribe Выборы")).text
     await tg.send("/time 7:30")
     await tg.send("/timezone Москва")
+    await tg.send("/quiet 23:00-07:30")
     channel = await store.chats.get(CHANNEL, with_subscriptions=True)
     assert channel is not None
     assert [t.key for t in channel.subscriptions] == ["выборы"]
     assert (channel.digest_time, channel.timezone) == (time(7, 30), "Europe/Moscow")
+    assert (channel.quiet_start, channel.quiet_end) == (time(23, 0), time(7, 30))
     mine = await store.chats.get(USER_ID, with_subscriptions=True)
     assert mine is not None
     assert (mine.subscriptions, mine.digest_time, mine.timezone) == ([], None, None)
+    assert (mine.quiet_start, mine.quiet_end) == (None, None)
     shown = only(await tg.send("/subscriptions")).text
     assert shown.startswith("📌 <b>Подписки чата</b>: #Выборы")
     assert "07:30" in only(await tg.send("/settings")).text
