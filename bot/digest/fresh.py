@@ -9,7 +9,7 @@ newest first — as far back as a digest reads (its window of recent news, :data
 Followed phrases (in digest mode) join the same merge, each under the key of its digest
 section. A phrase's articles are found once per ``(cursor, phrase key, since)`` — chats of
 one schedule share ``since`` in a pass — as the alert worker matches: every word in the
-headline or lead in some form, no excluded word there (:func:`bot.follows.holds`). The first
+headline or lead in some form, no excluded word there (:func:`bot.follows.meets`). The first
 :data:`WINDOW_AFTER` searches of a pass ask the search index
 (:meth:`bot.storage.ArticleRepo.holding`) for at most :data:`PER_PHRASE` candidates each,
 newest first, and confirm them (the index holds the whole text); a pass that asks for more
@@ -27,7 +27,7 @@ from datetime import datetime
 
 from bot.digest.builder import Found
 from bot.digest.window import WindowIndex
-from bot.follows import article_words, holds, parse_key
+from bot.follows import article_words, meets, parse_key
 from bot.models import Article
 from bot.storage import ArticleRepo
 
@@ -161,12 +161,7 @@ class NewArticles:
                 candidates = await self.articles.holding(
                     words, after=cursor, upto=upto, since=since, limit=self.per_phrase
                 )
-                matched = [
-                    article
-                    for article in candidates
-                    if holds(words, held := self._held(article))
-                    and all(held.isdisjoint(alternatives) for alternatives in excluded)
-                ]
+                matched = [a for a in candidates if meets(words, excluded, self._held(a))]
             found = self._phrases[entry] = TagArticles(matched)
         return found
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.follows import holds
+from bot.follows import meets
 from bot.models import Article
 
 Words = tuple[tuple[str, ...], ...]
@@ -80,7 +80,6 @@ class WindowIndex:
                 break
             if (article.id or 0) <= after:
                 continue
-            held = self.words[position]
-            if holds(words, held) and all(held.isdisjoint(other) for other in excluded):
+            if meets(words, excluded, self.words[position]):
                 found.append(article)
         return found

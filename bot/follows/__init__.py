@@ -9,7 +9,7 @@ followed, however many, through an inverted index keyed by each phrase's rarest 
 
 from __future__ import annotations
 
-from bot.follows.index import MatchIndex, article_words, hides, holds, muted
+from bot.follows.index import MatchIndex, article_words, hides, holds, meets, muted
 from bot.follows.phrase import (
     MAX_FOLLOWS,
     MAX_PHRASE_CHARS,
@@ -37,6 +37,7 @@ __all__ = [
     "article_words",
     "hides",
     "holds",
+    "meets",
     "mute_key",
     "muted",
     "parse_follow",

@@ -46,6 +46,16 @@ def holds(words: Words, found: frozenset[str] | set[str]) -> bool:
     return all(not found.isdisjoint(alternatives) for alternatives in words)
 
 
+def meets(words: Words, excluded: Words, found: frozenset[str] | set[str]) -> bool:
+    """Whether a followed phrase (its words and excluded words, as :func:`parse_key` gives
+    them) matches an article of these words: every word there, no excluded one."""
+    return holds(words, found) and none_of(excluded, found)
+
+
+def none_of(excluded: Words, found: frozenset[str] | set[str]) -> bool:
+    return all(found.isdisjoint(alternatives) for alternatives in excluded)
+
+
 class _Entry(Generic[T]):
     """One phrase key: its words, and the targets that follow it."""
 
@@ -63,7 +73,7 @@ class _Entry(Generic[T]):
     def meets(self, found: frozenset[str] | set[str]) -> bool:
         required = self.required
         held = required <= found if required is not None else holds(self.words, found)
-        return held and all(found.isdisjoint(alternatives) for alternatives in self.excluded)
+        return held and none_of(self.excluded, found)
 
 
 class MatchIndex(Generic[T]):
