@@ -197,7 +197,7 @@ class Planner:
         moment = now or datetime.now(UTC)
         upto = await self.storage.articles.max_id()
         context = PassContext(moment, upto, self._fresh(self.storage.articles))
-        phrases = await _phrases(self.storage, [chat.id])
+        phrases = await digest_phrases(self.storage, [chat.id])
         digest = await self.digest(chat, context, self.storage, phrases=phrases[chat.id])
         await _know_tags(self.storage, digest, context.items)
         day = moment.astimezone(self.zone(chat)).date()
@@ -230,7 +230,7 @@ class Planner:
         ``DIGEST_MAX_ITEMS``. ``phrases``: the chat's digest-mode follows, when read already."""
         upto = context.upto
         if phrases is None:
-            phrases = (await _phrases(repos, [chat.id]))[chat.id]
+            phrases = (await digest_phrases(repos, [chat.id]))[chat.id]
         followed = {phrase_section(f.phrase, f.key): f for f in phrases}
         sections: list[Tag] = [*chat.subscriptions, *followed]
         if not sections:
@@ -274,7 +274,7 @@ class Planner:
     ) -> list[PlannedDigest]:
         """Digests for claimed chats; runs inside the claiming transaction (``repos``)."""
         planned = []
-        followed = await _phrases(repos, [chat.id for chat in chats])
+        followed = await digest_phrases(repos, [chat.id for chat in chats])
         for chat in chats:
             tz = self.zone(chat)
             due = chat.next_digest_at if scheduled and chat.next_digest_at else context.now
@@ -350,7 +350,7 @@ class Planner:
             return []
 
 
-async def _phrases(repos: Repositories, chat_ids: list[int]) -> dict[int, list[Follow]]:
+async def digest_phrases(repos: Repositories, chat_ids: list[int]) -> dict[int, list[Follow]]:
     """The chats' followed phrases in digest mode, each chat's in the order followed."""
     found = await repos.follows.of_chats(chat_ids)
     return {

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import DigestPage
 from bot.config import Settings
-from bot.digest.planner import Planner
+from bot.digest.planner import Planner, digest_phrases
 from bot.digest.render import render_digest, without_more
 from bot.digest.schedule import zone
 from bot.handlers.common import answer_to, edit, in_channel, on_command, query_chat_id
@@ -36,8 +36,9 @@ FLAGS = {"throttle": "digest"}
 
 async def digest_now(message: Message, store: Storage, settings: Settings) -> None:
     chat_id = message.chat.id
-    if not await store.chats.subscribed_keys(chat_id) and not any(
-        follow.mode == "digest" for follow in await store.follows.follows(chat_id)
+    if (
+        not await store.chats.subscribed_keys(chat_id)
+        and not (await digest_phrases(store, [chat_id]))[chat_id]
     ):  # nothing to build it from: no tags, and no phrase followed in the digest
         await message.answer(_("digest.no_subscriptions"))
         return
