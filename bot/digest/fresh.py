@@ -50,6 +50,7 @@ instead: reading and lemmatising a full window (10,000 articles) takes about hal
 CPU, as long as some 150 searches on PostgreSQL. One chat's ``/digest``, a preview or a small
 run stays on the index."""
 CACHED_PHRASES = 50_000
+CACHED_WORDS = 50_000  # articles' headline and lead lemmas kept in a pass
 
 
 class NewArticles:
@@ -183,7 +184,7 @@ class NewArticles:
         article_id = article.id or 0
         found = self._words.get(article_id)
         if found is None:
-            if len(self._words) >= CACHED_PHRASES:
+            if len(self._words) >= CACHED_WORDS:
                 self._words.clear()
             found = self._words[article_id] = article_words(article.title, article.lead)
         return found

@@ -18,10 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.follows import meets
+from bot.follows import Words, meets
 from bot.models import Article
-
-Words = tuple[tuple[str, ...], ...]
 
 
 class WindowIndex:

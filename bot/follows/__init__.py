@@ -9,7 +9,7 @@ followed, however many, through an inverted index keyed by each phrase's rarest 
 
 from __future__ import annotations
 
-from bot.follows.index import MatchIndex, article_words, hides, holds, meets, muted
+from bot.follows.index import MatchIndex, Words, article_words, hides, holds, meets, muted
 from bot.follows.phrase import (
     MAX_FOLLOWS,
     MAX_PHRASE_CHARS,
@@ -34,6 +34,7 @@ __all__ = [
     "Mute",
     "Phrase",
     "PhraseError",
+    "Words",
     "article_words",
     "hides",
     "holds",

@@ -252,7 +252,7 @@ class ArticleRepo:
         (lemmas, as :func:`bot.follows.parse_key` gives a followed phrase's), newest first.
 
         The index holds the headline and the whole body: these are a phrase's candidates,
-        which its caller confirms in the headline and lead (:func:`bot.follows.holds`).
+        which its caller confirms in the headline and lead (:func:`bot.follows.meets`).
         """
         if not words or limit <= 0 or upto <= after:
             return []
