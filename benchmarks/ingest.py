@@ -32,20 +32,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import multiprocessing
 import os
 import pstats
+import random
 import resource
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, timedelta
+from multiprocessing.synchronize import Event
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.alerts import AlertWorker  # noqa: E402
+from bot.alerts import worker as worker_module  # noqa: E402
 from bot.cli.ingest import Ingest, Raw  # noqa: E402
+from bot.config import load_settings  # noqa: E402
 from bot.ingest import Ingester  # noqa: E402
 from bot.models import Article  # noqa: E402
 from bot.parallel import Parser  # noqa: E402
@@ -152,6 +159,68 @@ async def store_parsed(ingester: Ingester, bases: list[Base], count: int, size: 
     return f"{added} added, {updated} updated, {unchanged} unchanged"
 
 
+async def load_alert_rules(path: Path, chats: int, rules: int, instant: float) -> str:
+    """Chats and rules as ``benchmarks/alerts.py`` makes them, into the file at ``path``."""
+    from benchmarks.alerts import load_rules, make_rules, vocabulary
+
+    rng = random.Random(1)
+    words, _texts = vocabulary()
+    made = make_rules(rng, words, chats, rules)
+    storage = await SqliteStorage.open(path)
+    try:
+        count = await load_rules(storage, made, chats, instant, rng)
+    finally:
+        await storage.close()
+    return f"{chats:,} chats, {len(made):,} rules, {count:,} of them instant"
+
+
+def watch_alerts(path: Path, stop: Event, report: Any) -> None:
+    """The bot's alert worker over the file at ``path``, in a process of its own as it runs
+    beside ``python -m bot ingest``: matching while ``stop`` is not set, then until it has
+    caught up; what it did goes to ``report``."""
+    asyncio.run(_watch_alerts(path, stop, report))
+
+
+async def _watch_alerts(path: Path, stop: Event, report: Any) -> None:
+    # The texts are dated over twenty years, as story detection meets a real day's news (a
+    # day of 28 texts each told 700 times would be a benchmark of that): the worker here
+    # takes every article as new.
+    worker_module.MAX_AGE = timedelta(days=366 * 30)
+    storage = await SqliteStorage.open(path)
+    try:
+        settings = load_settings(_env_file=None, bot_token="1:x", database_url=f"sqlite:///{path}")
+        worker = AlertWorker(storage, settings)
+        await worker.step()  # reads the rules; the cursor starts at what is stored
+        report.put("ready")
+        task = asyncio.create_task(worker.run())
+        await asyncio.to_thread(stop.wait)
+        ended = time.perf_counter()
+        matched = None
+        while True:
+            await asyncio.sleep(0.1)
+            if (
+                matched is None
+                and await storage.alerts.cursor() == await storage.articles.max_id()
+            ):
+                matched = time.perf_counter() - ended
+            if matched is not None and not await storage.alerts.waiting():
+                break
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        report.put(
+            {
+                "matched": worker.matched,
+                "match_cpu": worker.match_seconds,
+                "caught_up": matched,
+                "flushed": time.perf_counter() - ended,
+                "messages": await storage.outbox.open_count(),
+                "cpu": time.process_time(),
+            }
+        )
+    finally:
+        await storage.close()
+
+
 async def timed(
     label: str, count: int, run: Callable[[], Awaitable[str | None]], profile: bool
 ) -> None:
@@ -190,6 +259,35 @@ async def timed(
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
+async def with_alerts(
+    path: Path, args: argparse.Namespace, store: Callable[[], Awaitable[str]]
+) -> None:
+    """Phase 2 with the alert worker matching in a process of its own, then its figures."""
+    print(await load_alert_rules(path, args.chats, args.rules, args.instant), flush=True)
+    context = multiprocessing.get_context("spawn")
+    stop, report = context.Event(), context.Queue()
+    watcher = context.Process(target=watch_alerts, args=(path, stop, report))
+    watcher.start()
+    try:
+        if report.get(timeout=600) != "ready":
+            raise SystemExit("the alert worker did not start")
+        await timed("2. end to end, alerts on", args.count, store, args.profile == "store")
+        stop.set()
+        done = report.get(timeout=3600)
+    finally:
+        stop.set()
+        watcher.join(timeout=60)
+    matched = max(1, done["matched"])
+    print(
+        f"{'':<28} alert worker: {done['matched']} articles matched, "
+        f"{done['match_cpu'] / matched * 1e6:.0f} µs CPU an article matching "
+        f"({done['cpu'] / matched * 1e6:.0f} µs in all, reading and queueing included); "
+        f"caught up {done['caught_up']:.1f} s after the ingest ended, "
+        f"all flushed after {done['flushed']:.1f} s: {done['messages']:,} messages in the outbox",
+        flush=True,
+    )
+
+
 def _children_cpu() -> float:
     """CPU seconds of the child processes that have ended (the workers, once shut down)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -206,6 +304,16 @@ async def main() -> None:
         default=os.cpu_count() or 1,
         help="processes that parse (default: one a core; 0: parse in this process)",
     )
+    parser.add_argument(
+        "--alerts",
+        action="store_true",
+        help="phase 2 with the alert worker on: the file holds --chats chats and --rules rules "
+        "(--instant of them instant), and the worker matches the articles "
+        "in a process of its own as they are stored",
+    )
+    parser.add_argument("--chats", type=int, default=100_000)
+    parser.add_argument("--rules", type=int, default=300_000)
+    parser.add_argument("--instant", type=float, default=0.02)
     args = parser.parse_args()
     bases = load_bases()
     print(
@@ -223,7 +331,10 @@ async def main() -> None:
         async def store() -> str:
             return await ingest_all(path, bases, args.count, args.workers)
 
-        await timed("2. end to end (fresh file)", args.count, store, args.profile == "store")
+        if args.alerts:
+            await with_alerts(path, args, store)
+        else:
+            await timed("2. end to end (fresh file)", args.count, store, args.profile == "store")
         await timed("3. re-ingest (duplicates)", args.count, store, args.profile == "again")
         storage = await SqliteStorage.open(path)
         try:
