@@ -21,19 +21,30 @@ def render_alert(
     language: str | None,
     tz: tzinfo,
     silent: bool = False,
+    rendered: dict[tuple[int, tzinfo], tuple[str, str]] | None = None,
 ) -> OutboxMessage:
     """One message of up to a few articles, each under what it matched (a ``#tag`` or a
-    phrase, as the chat wrote them)."""
+    phrase, as the chat wrote them).
+
+    ``rendered`` keeps each article's item and button by (id, zone) across the messages of
+    one pass, where an article alerts hundreds of chats.
+    """
     _ = translator(language)
     labels = dict.fromkeys(label for _article, matched in items for label in matched)
     heading = _("alert.header").format(
         matched=escape(", ".join(shorten(label, LABEL_CHARS) for label in labels))
     )
-    parts = [heading, *(render_front_item(article, tz=tz) for article, _m in items)]
-    buttons = [
-        {"text": f"📖 {n}", "callback_data": ReadArticle(article_id=article.id or 0).pack()}
-        for n, (article, _m) in enumerate(items, start=1)
-    ]
+    known = {} if rendered is None else rendered
+    parts = [heading]
+    buttons = []
+    for n, (article, _m) in enumerate(items, start=1):
+        key = (article.id or 0, tz)
+        if key not in known:
+            button = ReadArticle(article_id=article.id or 0).pack()
+            known[key] = render_front_item(article, tz=tz), button
+        part, button = known[key]
+        parts.append(part)
+        buttons.append({"text": f"📖 {n}", "callback_data": button})
     markup = json.dumps({"inline_keyboard": [buttons]}, ensure_ascii=False)
     options = json.dumps({"disable_notification": True}) if silent else None
     return OutboxMessage(PART_SEPARATOR.join(parts), markup, options)

@@ -9,11 +9,12 @@ Each pass (every half second while idle, on the leader only):
    nothing and loses nothing: the next leader goes on from the cursor);
 3. a chat whose oldest queued article has waited :data:`GATHER_SECONDS`, or that has
    :data:`MAX_ITEMS` queued, is flushed (up to :data:`FLUSH_BATCH` chats a transaction, all
-   of a chat's in one): its articles checked again
-   against its rules and mutes as they are now, the stories it already received (a digest,
-   an earlier alert) left out, each story once, up to :data:`MAX_ITEMS` a message; the
-   messages enter the outbox, their stories are marked received (so the next digest does
-   not repeat them) and the queue rows are deleted.
+   of a chat's in one): its articles checked again against its rules and mutes as they are
+   now, the stories it already received (a digest, an earlier alert) left out, each story
+   once, up to :data:`MAX_ITEMS` a message — worked out before the transaction, so that it
+   holds the writer lock for the writing alone; then the messages enter the outbox, their
+   stories are marked received (so the next digest does not repeat them) and the queue
+   rows are deleted.
 
 Delivery then sends them as it sends digests: the same pacing, 429 handling and crash
 window. Articles dated more than :data:`MAX_AGE` ago (an archive ingested) alert no one.
@@ -25,14 +26,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.alerts.render import render_alert
 from bot.config import Settings
 from bot.digest.schedule import zone
 from bot.errors import StorageError
-from bot.follows import MatchIndex, article_words, muted
+from bot.follows import MatchIndex, Rules, article_words, muted
 from bot.models import Article
 from bot.quiet import alert_timing
 from bot.storage import Repositories, Storage
@@ -47,6 +48,18 @@ POLL_SECONDS = 0.5
 BATCH = 1000  # articles matched per transaction
 FLUSH_BATCH = 500  # chats flushed per transaction
 MAX_AGE = timedelta(days=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Flush:
+    """Chats' alerts worked out: their queues (article ids by chat, as read), the chats
+    whose queue goes (those in quiet hours keep theirs), the messages, and the (chat,
+    story) pairs they send."""
+
+    queued: dict[int, list[int]]
+    flushed: list[int]
+    planned: list[PlannedDigest]
+    sent: list[tuple[int, int]]
 
 
 def tag_keys(article: Article) -> set[str]:
@@ -145,17 +158,43 @@ class AlertWorker:
         return messages
 
     async def _flush_batch(self, chat_ids: Sequence[int], now: float) -> int:
-        """One transaction of chats flushed; how many messages."""
-        async with self.storage.transaction() as tx:
-            return await self._flush(tx, chat_ids, now)
+        """Chats flushed; how many messages.
 
-    async def _flush(self, tx: Repositories, chat_ids: Sequence[int], now: float) -> int:
-        """One transaction: the chats' queued articles into the outbox, the queue emptied."""
-        queued = await tx.alerts.queued_of(chat_ids)
+        The messages are worked out before the transaction that writes them, so the writer
+        lock (SQLite's is one for the whole file) is held for the writing alone, and an
+        ingest meanwhile does not wait for the rendering. Only this worker queues and
+        flushes alerts, but a digest may meanwhile send a story planned here: if one was
+        marked received in between, the flush is worked out again inside the transaction.
+        """
+        plan = await self._plan(self.storage, chat_ids, now)
+        if plan is None:
+            return 0
+        async with self.storage.transaction() as tx:
+            if plan.sent:
+                seen = await tx.alerts.received(
+                    [c for c, _s in plan.sent], [s for _c, s in plan.sent]
+                )
+                if not seen.isdisjoint(plan.sent):
+                    plan = await self._plan(tx, chat_ids, now)
+                    if plan is None:
+                        return 0
+            return await self._write(tx, plan, now)
+
+    async def _write(self, tx: Repositories, plan: Flush, now: float) -> int:
+        """In a transaction: the messages into the outbox, their stories marked received
+        and the flushed chats' queues emptied."""
+        result = await tx.outbox.enqueue(plan.planned, None)
+        await tx.alerts.mark_received(plan.sent, int(now))
+        await tx.alerts.clear_chats(plan.flushed)
+        return result.messages
+
+    async def _plan(self, db: Repositories, chat_ids: Sequence[int], now: float) -> Flush | None:
+        """The chats' queued articles as messages; None if nothing is queued."""
+        queued = await db.alerts.queued_of(chat_ids)
         if not queued:
-            return 0  # flushed meanwhile
+            return None  # flushed meanwhile
         moment = datetime.fromtimestamp(now, UTC)
-        chats = await tx.alerts.chats(list(queued))
+        chats = await db.alerts.chats(list(queued))
         held: list[int] = []
         silent: dict[int, bool] = {}
         for chat_id, chat in chats.items():
@@ -166,9 +205,10 @@ class AlertWorker:
                 held.append(chat_id)  # stays queued until then
         flushed = [c for c in queued if c not in held]
         wanted = [c for c in flushed if c in chats and chats[c].active]
-        items = await self._items(tx, wanted, queued)
+        items = await self._items(db, wanted, queued)
         planned: list[PlannedDigest] = []
         sent: list[tuple[int, int]] = []
+        rendered: dict[tuple[int, tzinfo], tuple[str, str]] = {}
         for chat_id, chosen in items.items():
             chat = chats[chat_id]
             tz = zone(chat.timezone, self.settings.default_timezone)
@@ -184,47 +224,47 @@ class AlertWorker:
                         language=chat.language,
                         tz=tz,
                         silent=silent[chat_id],
+                        rendered=rendered,
                     )
                     messages.append(
                         replace(message, options=with_thread(message.options, thread_id))
                     )
             planned.append(PlannedDigest(chat_id, messages, 0))
             sent.extend((chat_id, a.story or a.id or 0) for a, _m, _t in chosen)
-        result = await tx.outbox.enqueue(planned, None)
-        await tx.alerts.mark_received(sent, int(now))
-        await tx.alerts.clear_chats(flushed)
-        return result.messages
+        return Flush(queued, flushed, planned, sent)
 
     async def _items(
-        self, tx: Repositories, chat_ids: Sequence[int], queued: dict[int, list[int]]
+        self, db: Repositories, chat_ids: Sequence[int], queued: dict[int, list[int]]
     ) -> dict[int, list[tuple[Article, list[str], int | None]]]:
         """Per chat, the queued articles it still wants — its instant rules and mutes as they
         are now, each story once, none it received before — with what each matched (labels
         as the chat wrote them) and the forum topic of the first of them."""
         if not chat_ids:
             return {}
-        rules = await tx.follows.instant_of(chat_ids)
-        mutes = await tx.follows.mutes_of(chat_ids, datetime.now(UTC))
+        rules = await db.follows.instant_of(chat_ids)
+        mutes = await db.follows.mutes_of(chat_ids, datetime.now(UTC))
         ids = sorted({a for chat_id in chat_ids for a in queued[chat_id]})
-        articles = {a.id: a for a in await tx.alerts.articles(ids)}
+        articles = {a.id: a for a in await db.alerts.articles(ids)}
         words = {i: article_words(a.title, a.lead) for i, a in articles.items()}
         tags = {i: tag_keys(a) for i, a in articles.items()}
         found: dict[int, dict[int, tuple[Article, list[str], int | None]]] = {}
         for chat_id in chat_ids:
-            index: MatchIndex[str] = MatchIndex()
+            own: Rules[str] = Rules()
             threads: dict[str, int | None] = {}
             for kind, key, label, thread_id in rules.get(chat_id, ()):
                 threads.setdefault(label, thread_id)
                 if kind == "tag":
-                    index.add_tag(key, label)
+                    own.add_tag(key, label)
                 else:
-                    index.add_phrase(key, label)
+                    own.add_phrase(key, label)
+            if not own:
+                continue
             chosen: dict[int, tuple[Article, list[str], int | None]] = {}
             for article_id in queued[chat_id]:
                 article = articles.get(article_id)
-                if article is None or not len(index):
+                if article is None:
                     continue
-                matched = index.match(words[article_id], tags[article_id])
+                matched = own.match(words[article_id], tags[article_id])
                 if not matched or muted(
                     mutes.get(chat_id, ()), words[article_id], tags[article_id]
                 ):
@@ -239,7 +279,7 @@ class AlertWorker:
         if not found:
             return {}
         stories = sorted({story for chosen in found.values() for story in chosen})
-        seen = await tx.alerts.received(list(found), stories)
+        seen = await db.alerts.received(list(found), stories)
         return {
             chat_id: [item for story, item in chosen.items() if (chat_id, story) not in seen]
             for chat_id, chosen in found.items()

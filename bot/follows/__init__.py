@@ -9,7 +9,16 @@ followed, however many, through an inverted index keyed by each phrase's rarest 
 
 from __future__ import annotations
 
-from bot.follows.index import MatchIndex, Words, article_words, hides, holds, meets, muted
+from bot.follows.index import (
+    MatchIndex,
+    Rules,
+    Words,
+    article_words,
+    hides,
+    holds,
+    meets,
+    muted,
+)
 from bot.follows.phrase import (
     MAX_FOLLOWS,
     MAX_PHRASE_CHARS,
@@ -34,6 +43,7 @@ __all__ = [
     "Mute",
     "Phrase",
     "PhraseError",
+    "Rules",
     "Words",
     "article_words",
     "hides",

@@ -148,13 +148,49 @@ class MatchIndex(Generic[T]):
         return set().union(*hits)
 
 
+class Rules(Generic[T]):
+    """A few rules — one chat's — checked one by one against each article.
+
+    :class:`MatchIndex` pays for a phrase when it is added (ranking its words) to make
+    matching cheap whatever their number; for the handful of rules of one chat, a plain
+    check of each is cheaper in all.
+    """
+
+    def __init__(self) -> None:
+        self._tags: dict[str, list[T]] = {}
+        self._phrases: list[tuple[Words, Words, T]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._tags or self._phrases)
+
+    def add_phrase(self, key: str, target: T) -> None:
+        words, excluded = _parsed(key)
+        if words:  # a key always has a word; a damaged one matches nothing
+            self._phrases.append((words, excluded, target))
+
+    def add_tag(self, tag_key: str, target: T) -> None:
+        self._tags.setdefault(tag_key, []).append(target)
+
+    def match(self, words: frozenset[str] | set[str], tag_keys: Iterable[str] = ()) -> set[T]:
+        """The targets whose phrase or tag the article meets (as :meth:`MatchIndex.match`)."""
+        found = {t for w, excluded, t in self._phrases if meets(w, excluded, words)}
+        for key in tag_keys:
+            found.update(self._tags.get(key, ()))
+        return found
+
+
+@lru_cache(maxsize=10_000)
+def _parsed(key: str) -> tuple[Words, Words]:
+    return parse_key(key)
+
+
 def muted(mutes: Iterable[Mute], words: frozenset[str] | set[str], tag_keys: set[str]) -> bool:
     """Whether one of a chat's mutes hides an article of these words and tags."""
     for mute in mutes:
         if mute.kind == "tag":
             if mute.key in tag_keys:
                 return True
-        elif holds(parse_key(mute.key)[0], words):
+        elif holds(_parsed(mute.key)[0], words):
             return True
     return False
 

@@ -134,13 +134,18 @@ class AlertRepo:
         self, chat_ids: Sequence[int], stories: Sequence[int]
     ) -> set[tuple[int, int]]:
         """Which of the chats were already sent which of the stories: (chat, story) pairs."""
+        if not chat_ids or not stories:
+            return set()
+        # Each chat's stories from the oldest asked on: a range of the key per chat, where
+        # every chat with every story would be chats × stories look-ups.
         d = self.db.dialect
+        wanted = set(stories)
         rows = await self.db.fetch(
-            f"SELECT chat_id, story FROM received WHERE chat_id {d.any(1)} AND story {d.any(2)}",
-            d.array(list(chat_ids)),
-            d.array(list(stories)),
+            f"SELECT chat_id, story FROM received WHERE chat_id {d.any(1)} AND story >= $2",
+            d.array(sorted(set(chat_ids))),
+            min(wanted),
         )
-        return {(row[0], row[1]) for row in rows}
+        return {(row[0], row[1]) for row in rows if row[1] in wanted}
 
     async def mark_received(self, pairs: Sequence[tuple[int, int]], at: int) -> None:
         """Remember that each chat was sent each story ((chat, story) pairs), as

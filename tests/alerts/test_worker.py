@@ -140,6 +140,42 @@ async def test_a_rule_dropped_before_the_flush_sends_nothing(
     assert await storage.alerts.waiting() == []
 
 
+async def test_a_story_a_digest_sends_while_an_alert_is_rendered_is_not_sent_twice(
+    storage: Storage, worker: AlertWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The messages are worked out before the transaction that writes them: one whose story
+    was marked received in between is worked out again inside it."""
+    await instant_chat(storage, 1, POLITICS)
+    await instant_chat(storage, 2, POLITICS)
+    await worker.step(NOW)
+    newer = news("Мажилис собрался")
+    await storage.articles.upsert_many([news("Сенат одобрил закон"), newer])
+    await worker.step(NOW + 1)
+    assert newer.story is not None
+    plan = worker._plan
+    plans = 0
+
+    async def digest_meanwhile(*args: object) -> object:
+        nonlocal plans
+        plans += 1
+        planned = await plan(*args)  # type: ignore[arg-type]
+        if plans == 1:  # a digest sends chat 1 the newer story before the alert is written
+            async with storage.transaction() as tx:
+                await tx.received.mark(1, [newer.story])
+        return planned
+
+    monkeypatch.setattr(worker, "_plan", digest_meanwhile)
+    await worker.step(NOW + 1 + GATHER_SECONDS)
+    assert plans == 2
+    [one] = await texts(storage, 1)
+    assert "Сенат одобрил закон" in one
+    assert "Мажилис собрался" not in one
+    [two] = await texts(storage, 2)
+    assert "Сенат одобрил закон" in two
+    assert "Мажилис собрался" in two
+    assert await storage.alerts.waiting() == []
+
+
 async def test_a_new_worker_goes_on_from_the_cursor_and_the_queue(
     storage: Storage, worker: AlertWorker, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ from bot.follows import (
     MatchIndex,
     Mute,
     PhraseError,
+    Rules,
     article_words,
     mute_key,
     muted,
@@ -87,6 +88,22 @@ def test_a_phrase_meets_its_words_in_any_form_in_the_headline_or_lead() -> None:
         for written in index.match(article_words(title, lead)):
             found[written].add(number)
     assert found == FOLLOWS
+
+
+def test_one_chats_rules_checked_one_by_one_find_what_the_index_finds() -> None:
+    index: MatchIndex[str] = MatchIndex()
+    rules: Rules[str] = Rules()
+    assert not rules
+    for written in [*FOLLOWS, "референдум -Армения", "выборы -маслихат"]:
+        index.add_phrase(parse_follow(written).key, written)
+        rules.add_phrase(parse_follow(written).key, written)
+    for table in (index, rules):
+        table.add_tag("политика", "#Политика")
+    assert rules
+    for title, lead in HEADLINES:
+        words = article_words(title, lead)
+        for tags in (set(), {"политика"}, {"экономика"}):
+            assert rules.match(words, tags) == index.match(words, tags), title
 
 
 def test_a_phrase_many_chats_follow_is_checked_once_and_finds_them_all() -> None:
