@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from wordfreq import top_n_list  # noqa: E402
 
 from bot.alerts import AlertWorker  # noqa: E402
+from bot.alerts.worker import Flush  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.follows import MatchIndex, article_words  # noqa: E402
 from bot.follows.phrase import make_key  # noqa: E402
@@ -188,10 +189,9 @@ class TimedWorker(AlertWorker):
         self.enqueued: list[tuple[int, float]] = []  # (article id, when), one per alert
         self._flushed: list[int] = []
 
-    async def _flush(self, tx: Repositories, chat_ids: Sequence[int], now: float) -> int:
-        queued = await tx.alerts.queued_of(chat_ids)
-        self._flushed = [a for ids in queued.values() for a in ids]
-        return await super()._flush(tx, chat_ids, now)
+    async def _write(self, tx: Repositories, plan: Flush, now: float) -> int:
+        self._flushed = [a for chat_id in plan.flushed for a in plan.queued[chat_id]]
+        return await super()._write(tx, plan, now)
 
     async def _flush_batch(self, chat_ids: Sequence[int], now: float) -> int:
         count = await super()._flush_batch(chat_ids, now)

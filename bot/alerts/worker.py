@@ -18,6 +18,9 @@ Each pass (every half second while idle, on the leader only):
 
 Delivery then sends them as it sends digests: the same pacing, 429 handling and crash
 window. Articles dated more than :data:`MAX_AGE` ago (an archive ingested) alert no one.
+While a bulk load is being stored, passes wait for it to pause, :data:`YIELD_SECONDS` at
+most (:meth:`AlertWorker.yielding`): the ingest keeps the CPU and the writer lock, and
+alerts fill what it leaves, as digests and alerts fill what replies leave in delivery.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ GATHER_SECONDS = 3.0  # articles for one chat arriving this close together go as
 MAX_ITEMS = 5  # articles in one alert message
 POLL_SECONDS = 0.5
 BATCH = 1000  # articles matched per transaction
+BULK = BATCH // 2  # articles past the cursor, an ingest still storing: a bulk load
+YIELD_SECONDS = 20.0  # how long alerts wait for a bulk load, at most
+INGEST_QUIET = 2.0  # an ingest that stored nothing for this long has paused
 FLUSH_BATCH = 500  # chats flushed per transaction
 MAX_AGE = timedelta(days=2)
 
@@ -78,11 +84,16 @@ class AlertWorker:
         *,
         gather: float = GATHER_SECONDS,
         poll: float = POLL_SECONDS,
+        bulk: int = BULK,
+        yield_for: float = YIELD_SECONDS,
     ) -> None:
         self.storage = storage
         self.settings = settings
         self.gather = gather
         self.poll = poll
+        self.bulk = bulk
+        self.yield_for = yield_for
+        self._yielded_at: float | None = None  # when it began to wait for a bulk load
         self.index: MatchIndex[int] = MatchIndex()
         self._version: str | None = None
         self.matched = 0  # articles matched, for the benchmark
@@ -102,10 +113,36 @@ class AlertWorker:
     async def step(self, now: float | None = None) -> bool:
         """One pass; True when there may be more to do at once."""
         moment = time.time() if now is None else now
+        if await self.yielding(moment):
+            return False
         await self.refresh()
         busy = await self.match(moment)
         await self.flush(moment)
         return busy
+
+    async def yielding(self, now: float) -> bool:
+        """Whether to leave the CPU and the writer lock to a bulk load for now.
+
+        While an ingest stores articles faster than they are matched (more than ``bulk`` past
+        the cursor, and it stored some in the last :data:`INGEST_QUIET` seconds), the worker
+        waits, for ``yield_for`` seconds at most: the bulk load is stored at full speed, and
+        its alerts go when it pauses. Having waited that long, the worker works until it has
+        caught up. News arriving at the pace of feeds and the inbox never waits.
+        """
+        cursor = await self.storage.alerts.cursor()
+        if cursor is None:
+            return False
+        backlog = await self.storage.articles.max_id() - cursor
+        if backlog <= self.bulk:
+            self._yielded_at = None  # caught up: the next bulk load may be waited for
+            return False
+        last = await self.storage.articles.last_ingest_at()
+        if last is None or now - last.timestamp() >= INGEST_QUIET:
+            return False
+        if self._yielded_at is None:
+            self._yielded_at = now
+            logger.info("alerts wait for a bulk load (%d articles past the cursor)", backlog)
+        return now - self._yielded_at < self.yield_for
 
     async def refresh(self) -> None:
         """Read the rules again if they changed since last read."""
@@ -170,14 +207,10 @@ class AlertWorker:
         if plan is None:
             return 0
         async with self.storage.transaction() as tx:
-            if plan.sent:
-                seen = await tx.alerts.received(
-                    [c for c, _s in plan.sent], [s for _c, s in plan.sent]
-                )
-                if not seen.isdisjoint(plan.sent):
-                    plan = await self._plan(tx, chat_ids, now)
-                    if plan is None:
-                        return 0
+            if plan.sent and await tx.alerts.received(plan.sent):
+                plan = await self._plan(tx, chat_ids, now)
+                if plan is None:
+                    return 0
             return await self._write(tx, plan, now)
 
     async def _write(self, tx: Repositories, plan: Flush, now: float) -> int:
@@ -278,8 +311,9 @@ class AlertWorker:
                 found[chat_id] = chosen
         if not found:
             return {}
-        stories = sorted({story for chosen in found.values() for story in chosen})
-        seen = await db.alerts.received(list(found), stories)
+        seen = await db.alerts.received(
+            (chat_id, story) for chat_id, chosen in found.items() for story in chosen
+        )
         return {
             chat_id: [item for story, item in chosen.items() if (chat_id, story) not in seen]
             for chat_id, chosen in found.items()

@@ -9,7 +9,8 @@ in the transaction that deletes them from the queue and marks their stories rece
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.models import Article, Chat
@@ -130,22 +131,17 @@ class AlertRepo:
         )
         return {chat.id: chat for chat in map(chat_from_row, rows)}
 
-    async def received(
-        self, chat_ids: Sequence[int], stories: Sequence[int]
-    ) -> set[tuple[int, int]]:
-        """Which of the chats were already sent which of the stories: (chat, story) pairs."""
-        if not chat_ids or not stories:
+    async def received(self, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Which of these (chat, story) pairs the chat was already sent."""
+        wanted = list(dict.fromkeys(pairs))
+        if not wanted:
             return set()
-        # Each chat's stories from the oldest asked on: a range of the key per chat, where
-        # every chat with every story would be chats × stories look-ups.
-        d = self.db.dialect
-        wanted = set(stories)
         rows = await self.db.fetch(
-            f"SELECT chat_id, story FROM received WHERE chat_id {d.any(1)} AND story >= $2",
-            d.array(sorted(set(chat_ids))),
-            min(wanted),
+            "SELECT received.chat_id, received.story FROM "
+            + self.db.dialect.join_pairs(1, "received", ("chat_id", "story")),
+            json.dumps(wanted),
         )
-        return {(row[0], row[1]) for row in rows if row[1] in wanted}
+        return {(row[0], row[1]) for row in rows}
 
     async def mark_received(self, pairs: Sequence[tuple[int, int]], at: int) -> None:
         """Remember that each chat was sent each story ((chat, story) pairs), as

@@ -86,6 +86,11 @@ class Dialect(Protocol):
         """A list as an array parameter."""
         ...
 
+    def join_pairs(self, param: int, table: str, key: tuple[str, str]) -> str:
+        """A ``FROM`` clause: the rows of ``table`` whose two-column ``key`` is one of the
+        integer pairs of a JSON list parameter (``[[a, b], …]``), one key look-up a pair."""
+        ...
+
     def keyset(self, *, older: bool) -> str:
         """``id, published`` of the $3 articles past position ($1 published, $2 id), newest
         (``older``) or oldest first, from the index alone."""

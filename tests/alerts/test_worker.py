@@ -265,3 +265,42 @@ async def test_alerts_go_to_the_forum_topic_their_rule_is_bound_to(
         for r in rows
     }
     assert placed == {(True, 7), (False, None)}
+
+
+async def storing(storage: Storage, at: float) -> None:
+    """An ingest stores a batch at ``at``."""
+    await storage.db.execute(
+        "UPDATE meta SET value = $1 WHERE key = 'last_ingest_at'", str(int(at))
+    )
+
+
+async def test_alerts_wait_for_a_bulk_load_at_most_a_while(
+    storage: Storage, tmp_path: Path
+) -> None:
+    worker = AlertWorker(storage, make_settings(tmp_path / "unused.sqlite3"), bulk=3, yield_for=20)
+    await instant_chat(storage, 1, POLITICS)
+    now = time.time()
+    await worker.step(now)
+    await storage.articles.upsert_many([news(f"Новость номер {n}") for n in range(4)])
+    assert not await worker.step(now + 0.5)  # an ingest is storing more than three at once
+    assert await storage.alerts.cursor() == 0
+    await storing(storage, now + 18.5)  # the ingest goes on
+    assert not await worker.step(now + 19)
+    assert await storage.alerts.cursor() == 0
+    await worker.step(now + 21)  # waited long enough: it works until it has caught up
+    assert await storage.alerts.cursor() == 4
+    await worker.step(now + 21 + GATHER_SECONDS)
+    assert sum(text.count("Новость номер") for text in await texts(storage, 1)) == 4
+
+
+async def test_news_at_the_pace_of_feeds_never_waits(storage: Storage, tmp_path: Path) -> None:
+    worker = AlertWorker(storage, make_settings(tmp_path / "unused.sqlite3"), bulk=3)
+    await instant_chat(storage, 1, POLITICS)
+    now = time.time()
+    await worker.step(now)
+    await storage.articles.upsert_many([news(f"Новость номер {n}") for n in range(3)])
+    await worker.step(now + 0.5)
+    assert await storage.alerts.cursor() == 3
+    await storage.articles.upsert_many([news(f"Новость номер {n}") for n in range(3, 8)])
+    await worker.step(now + 60)  # more than three past the cursor, but stored a minute ago
+    assert await storage.alerts.cursor() == 8

@@ -94,6 +94,13 @@ class PostgresDialect:
     def array(self, values: Sequence[Any]) -> Any:
         return list(values)
 
+    def join_pairs(self, param: int, table: str, key: tuple[str, str]) -> str:
+        return (
+            "(SELECT (value->>0)::bigint AS a, (value->>1)::bigint AS b "
+            f"FROM jsonb_array_elements(${param}::jsonb)) AS p JOIN {table} "
+            f"ON {table}.{key[0]} = p.a AND {table}.{key[1]} = p.b"
+        )
+
     def keyset(self, *, older: bool) -> str:
         # One range of the (published, id) index, and a plan quick to make for every call.
         op, order = ("<", "DESC") if older else (">", "ASC")

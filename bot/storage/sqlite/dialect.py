@@ -49,6 +49,14 @@ class SqliteDialect:
         value = "unhex(value)" if blob else "value"
         return f"IN (SELECT {value} FROM json_each(${param}))"
 
+    def join_pairs(self, param: int, table: str, key: tuple[str, str]) -> str:
+        # CROSS JOIN keeps the pairs outside: SQLite does not know how few they are.
+        return (
+            "(SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b "
+            f"FROM json_each(${param})) AS p CROSS JOIN {table} "
+            f"ON {table}.{key[0]} = p.a AND {table}.{key[1]} = p.b"
+        )
+
     def array(self, values: Sequence[Any]) -> Any:
         if values and isinstance(values[0], bytes):
             return json.dumps([value.hex() for value in values])
