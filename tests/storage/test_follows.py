@@ -118,6 +118,20 @@ async def test_queued_alerts_and_the_cursor_move_together(storage: Storage) -> N
     assert [w.chat_id for w in await storage.alerts.waiting()] == [2]
 
 
+async def test_received_answers_for_exactly_the_pairs_asked(storage: Storage) -> None:
+    group = -1001234567890  # a supergroup's id: beyond 32 bits, negative
+    for chat_id in (1, 2, group):
+        await storage.chats.upsert(chat_id)
+    async with storage.transaction() as tx:
+        await tx.received.mark(1, [10, 11])
+        await tx.received.mark(group, [11])
+    assert await storage.alerts.received([]) == set()
+    asked = [(1, 10), (1, 12), (2, 10), (2, 11), (group, 11), (group, 10), (1, 10)]
+    assert await storage.alerts.received(asked) == {(1, 10), (group, 11)}
+    # chat 2 never got 10 or 11, though chat 1 did: pairs, not chats × stories
+    assert await storage.alerts.received([(2, 10), (2, 11)]) == set()
+
+
 async def test_a_migrated_group_keeps_its_follows_and_mutes(storage: Storage) -> None:
     await storage.chats.upsert(-1, type="group")
     await storage.chats.upsert(-2, type="group")
