@@ -129,6 +129,10 @@ class AlertWorker:
         its alerts go when it pauses. Having waited that long, the worker works until it has
         caught up. News arriving at the pace of feeds and the inbox never waits.
         """
+        last = await self.storage.articles.last_ingest_at()
+        storing = last is not None and now - last.timestamp() < INGEST_QUIET
+        if not storing and self._yielded_at is None:
+            return False  # the usual case, idle or a trickle: one query
         cursor = await self.storage.alerts.cursor()
         if cursor is None:
             return False
@@ -136,8 +140,7 @@ class AlertWorker:
         if backlog <= self.bulk:
             self._yielded_at = None  # caught up: the next bulk load may be waited for
             return False
-        last = await self.storage.articles.last_ingest_at()
-        if last is None or now - last.timestamp() >= INGEST_QUIET:
+        if not storing:
             return False
         if self._yielded_at is None:
             self._yielded_at = now

@@ -164,7 +164,7 @@ class Rules(Generic[T]):
         return bool(self._tags or self._phrases)
 
     def add_phrase(self, key: str, target: T) -> None:
-        words, excluded = _parsed(key)
+        words, excluded = parse_key(key)
         if words:  # a key always has a word; a damaged one matches nothing
             self._phrases.append((words, excluded, target))
 
@@ -179,18 +179,13 @@ class Rules(Generic[T]):
         return found
 
 
-@lru_cache(maxsize=10_000)
-def _parsed(key: str) -> tuple[Words, Words]:
-    return parse_key(key)
-
-
 def muted(mutes: Iterable[Mute], words: frozenset[str] | set[str], tag_keys: set[str]) -> bool:
     """Whether one of a chat's mutes hides an article of these words and tags."""
     for mute in mutes:
         if mute.kind == "tag":
             if mute.key in tag_keys:
                 return True
-        elif holds(_parsed(mute.key)[0], words):
+        elif holds(parse_key(mute.key)[0], words):
             return True
     return False
 

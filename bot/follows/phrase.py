@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from bot.text.stem import query_words
 
@@ -107,8 +108,10 @@ def make_key(words: list[tuple[str, ...]], excluded: list[tuple[str, ...]]) -> s
     return " ".join([*ours, *theirs])
 
 
+@lru_cache(maxsize=10_000)
 def parse_key(key: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
-    """The words of a key (each a tuple of alternatives) and its excluded words."""
+    """The words of a key (each a tuple of alternatives) and its excluded words; cached,
+    since each flush and digest pass reads the same keys again."""
     words: list[tuple[str, ...]] = []
     excluded: list[tuple[str, ...]] = []
     for part in key.split():
