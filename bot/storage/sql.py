@@ -78,6 +78,10 @@ class Dialect(Protocol):
     binary: str  # the collation that orders text by code point
     search_columns: tuple[str, ...]  # articles columns the search index keeps in the row
 
+    def ddl(self, script: str) -> str:
+        """A migration's shared DDL (:mod:`bot.storage.migrations`) in this engine's words."""
+        ...
+
     def any(self, param: int, *, blob: bool = False) -> str:
         """``= ANY($n)``: membership in an array parameter made by :meth:`array`."""
         ...

@@ -20,8 +20,8 @@ from bot.models import Chat, Page
 from bot.storage import SqliteStorage, Storage, open_url
 from bot.storage.articles import source_digest
 from bot.storage.copy import SKIPPED, TABLES, CountMismatch, copy_database
+from bot.storage.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from bot.storage.records import OutboxMessage, Outcomes, PlannedDigest
-from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from bot.text import parse_article
 from tests import pg
 from tests.digest.conftest import claim

@@ -8,6 +8,7 @@ starting together on one PostgreSQL database migrate it once.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from datetime import time
 from pathlib import Path
@@ -18,8 +19,9 @@ import pytest
 from bot.errors import StorageError
 from bot.models import EVERY_DAY
 from bot.storage import open_url
-from bot.storage.postgres.migrations import MIGRATIONS as PG_MIGRATIONS
-from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
+from bot.storage.migrations import scripts
+from bot.storage.postgres.dialect import PostgresDialect
+from bot.storage.sqlite.dialect import SqliteDialect
 from tests.storage.factory import article
 
 CHAT_ROW = "INSERT INTO chats (id, type, created_at, updated_at) VALUES (77, 'private', 1, 1)"
@@ -31,6 +33,8 @@ ARTICLE_ROW = (
     "'Депутаты городского маслихата приняли бюджет.', 1)"
 )
 STORIES = 4  # the schema version that added articles.story
+SQLITE_MIGRATIONS = scripts(SqliteDialect())
+PG_MIGRATIONS = scripts(PostgresDialect())
 
 
 def _sqlite_at(path: Path, version: int) -> None:
@@ -179,3 +183,75 @@ async def test_a_chat_from_before_schedules_opens_with_its_one_time_as_its_sched
         assert (chat.quiet_start, chat.quiet_end, chat.quiet_silent) == (None, None, False)
     finally:
         await storage.close()
+
+
+# How PostgreSQL names the types the shared DDL writes, in SQLite's words.
+_PG_TYPES = {
+    "bigint": "INTEGER",
+    "integer": "INTEGER",
+    "bytea": "BLOB",
+    "text": "TEXT",
+    "double precision": "REAL",
+}
+
+
+def _sqlite_columns(conn: sqlite3.Connection) -> dict[str, list[tuple[str, str, bool, str]]]:
+    tables = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
+        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'articles_fts%'"
+    ).fetchall()
+    return {
+        name: [
+            (col, kind, bool(notnull or pk), str(default))
+            for _, col, kind, notnull, default, pk in conn.execute(f"PRAGMA table_info({name})")
+        ]
+        for (name,) in tables
+    }
+
+
+async def _pg_columns(conn: asyncpg.Connection) -> dict[str, list[tuple[str, str, bool, str]]]:
+    rows = await conn.fetch(
+        "SELECT table_name, column_name, data_type, is_nullable, column_default "
+        "FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND data_type <> 'tsvector' ORDER BY table_name, ordinal_position"
+    )
+    found: dict[str, list[tuple[str, str, bool, str]]] = {}
+    for table, column, kind, nullable, default in rows:
+        default = str(default).split("::")[0]  # '[]'::text, as SQLite has it: '[]'
+        found.setdefault(table, []).append((column, _PG_TYPES[kind], nullable == "NO", default))
+    return found
+
+
+def test_each_engine_reads_the_shared_ddl_in_its_own_words() -> None:
+    for script in SQLITE_MIGRATIONS:
+        assert not re.search(r"BIGINT|BYTEA|DOUBLE|IDENTITY|COLLATE|TSVECTOR", script)
+    for script in PG_MIGRATIONS:
+        assert not re.search(r"WITHOUT ROWID|AUTOINCREMENT|fts5", script)
+    conn = sqlite3.connect(":memory:")
+    for script in SQLITE_MIGRATIONS:
+        conn.executescript(script)
+    ddl = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+    # The outbox's ids never go back (delivery reads ids above the last it saw), and the
+    # tables keyed by several columns are stored in their key's order.
+    assert "AUTOINCREMENT" in ddl["outbox"]
+    assert ddl["article_tags"].rstrip().endswith("WITHOUT ROWID")
+    assert "INTEGER PRIMARY KEY" in ddl["articles"]
+
+
+async def test_both_engines_have_the_same_tables_column_for_column_at_every_version(
+    pg_url: str, tmp_path: Path
+) -> None:
+    conn = sqlite3.connect(tmp_path / "versions.db")
+    pg = await asyncpg.connect(pg_url)
+    try:
+        for version, (script, pg_script) in enumerate(
+            zip(SQLITE_MIGRATIONS, PG_MIGRATIONS, strict=True), start=1
+        ):
+            conn.executescript(script)
+            await pg.execute(pg_script)
+            theirs = await _pg_columns(pg)
+            assert _sqlite_columns(conn) == theirs, f"schema version {version}"
+        assert len(theirs) == 16  # every table, the delivery lease included
+    finally:
+        await pg.close()
+        conn.close()

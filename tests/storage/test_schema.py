@@ -9,8 +9,8 @@ import pytest
 
 from bot.errors import StorageError
 from bot.storage import SqliteStorage
+from bot.storage.migrations import MIGRATIONS
 from bot.storage.rows import decode_cursor, encode_cursor, fts_rowid
-from bot.storage.sqlite.migrations import MIGRATIONS
 from tests.storage.factory import article, at
 
 

@@ -12,8 +12,8 @@ import logging
 
 from bot.config import redact_url
 from bot.errors import StorageError
+from bot.storage.migrations import scripts
 from bot.storage.postgres.driver import PostgresDatabase, connect, storage_error
-from bot.storage.postgres.migrations import MIGRATIONS
 from bot.storage.store import Storage
 
 logger = logging.getLogger(__name__)
@@ -54,13 +54,14 @@ async def _migrate(db: PostgresDatabase) -> None:
             "CREATE TABLE IF NOT EXISTS svodka_schema ("
             "version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
         )
+        migrations = scripts(db.dialect)
         current = int(await tx.fetchval("SELECT COALESCE(MAX(version), 0) FROM svodka_schema"))
-        if current > len(MIGRATIONS):
+        if current > len(migrations):
             raise StorageError(
                 f"{db.where}: schema version {current} is newer than this program knows "
-                f"({len(MIGRATIONS)}); upgrade Svodka"
+                f"({len(migrations)}); upgrade Svodka"
             )
-        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        for version, script in enumerate(migrations[current:], start=current + 1):
             logger.info("migrating %s to schema version %d", db.where, version)
             await tx.execute(script)
             await tx.execute("INSERT INTO svodka_schema (version) VALUES ($1)", version)

@@ -16,6 +16,7 @@ range bounds it, whichever index the planner takes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +45,9 @@ _SEARCH_WINDOW = (
     "AND (published, id) < ($2, $3) AND search @@ $1::tsquery "
     "ORDER BY published DESC, id DESC LIMIT $4"
 )
+# SQLite's table options in the shared DDL (bot.storage.migrations): PostgreSQL's tables
+# have no rowid, and its identity columns rise by themselves.
+_TABLE_OPTIONS = re.compile(r"\s+(WITHOUT ROWID|AUTOINCREMENT)\b")
 
 # The identity columns of our schema, and the sequence behind one.
 _IDS = (
@@ -87,6 +91,9 @@ class PostgresDialect:
     skip_locked = " FOR UPDATE SKIP LOCKED"
     binary = "C"
     search_columns: tuple[str, ...] = ("search",)
+
+    def ddl(self, script: str) -> str:
+        return _TABLE_OPTIONS.sub("", script)
 
     def any(self, param: int, *, blob: bool = False) -> str:
         return f"= ANY(${param})"

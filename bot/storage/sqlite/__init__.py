@@ -16,8 +16,8 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import StorageError, StorageUnavailable
+from bot.storage.migrations import MIGRATIONS, scripts
 from bot.storage.sqlite.driver import ERRORS, SqliteDatabase, storage_error
-from bot.storage.sqlite.migrations import MIGRATIONS
 from bot.storage.store import Storage
 
 logger = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ async def _check_ours(db: SqliteDatabase) -> int:
 
 async def _migrate(db: SqliteDatabase, current: int) -> None:
     """Apply the migrations not yet applied, each in its own transaction."""
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+    for version, script in enumerate(scripts(db.dialect)[current:], start=current + 1):
         logger.info("migrating %s to schema version %d", db.path, version)
         try:
             # executescript commits first; the script's own BEGIN…COMMIT makes it atomic.
