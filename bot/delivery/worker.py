@@ -64,7 +64,7 @@ from bot.errors import StorageError
 from bot.metrics import Metrics
 from bot.storage import Storage
 from bot.storage.records import DigestRun, OutboxRow
-from bot.storage.runs import process_gone, this_process
+from bot.storage.runs import this_process
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class DeliveryWorker:
 
     async def _lease(self) -> bool:
         lease = await self.storage.outbox.acquire_lease(
-            self.owner, *this_process(), self.lease_ttl, process_gone
+            self.owner, *this_process(), self.lease_ttl
         )
         if lease.recovered:
             self.stats.recovered += lease.recovered

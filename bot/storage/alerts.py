@@ -14,7 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.models import Article, Chat
-from bot.storage.rows import ARTICLE_COLUMNS, CHAT_COLUMNS, article_from_row, chat_from_row
+from bot.storage.rows import (
+    ARTICLE_COLUMNS,
+    CHAT_COLUMNS,
+    article_from_row,
+    chat_from_row,
+    grouped,
+)
 from bot.storage.sql import Database
 
 CURSOR_META = "alerts_cursor"
@@ -112,10 +118,7 @@ class AlertRepo:
             f"ORDER BY chat_id, article_id{d.for_update}",
             d.array(list(chat_ids)),
         )
-        found: dict[int, list[int]] = {}
-        for chat_id, article_id in rows:
-            found.setdefault(chat_id, []).append(article_id)
-        return found
+        return grouped((chat_id, article_id) for chat_id, article_id in rows)
 
     async def clear_chats(self, chat_ids: Sequence[int]) -> None:
         d = self.db.dialect

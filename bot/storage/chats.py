@@ -18,7 +18,14 @@ from bot.models import Chat, Tag
 from bot.storage.follows import merge_follows
 from bot.storage.records import Stats
 from bot.storage.refs import ButtonRefs
-from bot.storage.rows import CHAT_COLUMNS, chat_from_row, maybe_seconds, quiet_text, times_text
+from bot.storage.rows import (
+    CHAT_COLUMNS,
+    chat_from_row,
+    grouped,
+    maybe_seconds,
+    quiet_text,
+    times_text,
+)
 from bot.storage.sql import Database
 
 _STATS = (
@@ -188,7 +195,7 @@ class ChatRepo(ButtonRefs):
 
     async def subscriptions(self, chat_id: int) -> list[Tag]:
         """The chat's tags (key and display form), in the order they were added."""
-        return (await subscriptions(self.db, [chat_id])).get(chat_id, [])
+        return [tag for tag, _, _ in (await subscriptions(self.db, [chat_id])).get(chat_id, [])]
 
     async def subscribed_keys(self, chat_id: int) -> set[str]:
         sql = "SELECT tag_key FROM subscriptions WHERE chat_id = $1"
@@ -217,7 +224,8 @@ class ChatRepo(ButtonRefs):
 
     async def threads(self, chat_id: int) -> dict[str, int]:
         """The forum topic of each subscription bound to one, by tag key."""
-        return (await subscription_threads(self.db, [chat_id])).get(chat_id, {})
+        found = (await subscriptions(self.db, [chat_id])).get(chat_id, [])
+        return {tag.key: thread for tag, _, thread in found if thread is not None}
 
     async def unsubscribe(self, chat_id: int, keys: Iterable[str]) -> list[Tag]:
         """Remove subscriptions by tag key; returns the removed tags with their display form."""
@@ -263,46 +271,21 @@ class ChatRepo(ButtonRefs):
         )
 
 
-async def subscriptions(db: Database, chat_ids: Sequence[int]) -> dict[int, list[Tag]]:
-    """The chats' tags, each chat's in the order they were added."""
+async def subscriptions(
+    db: Database, chat_ids: Sequence[int]
+) -> dict[int, list[tuple[Tag, int, int | None]]]:
+    """The chats' tags, each chat's in the order they were added: each with when it was
+    added (Unix seconds) and the forum topic its digest section goes to (``None``: none)."""
     d = db.dialect
     # COLLATE "C" orders ties by code point, as SQLite's BINARY collation does.
     rows = await db.fetch(
-        "SELECT chat_id, tag_key, display FROM subscriptions "
+        "SELECT chat_id, tag_key, display, created_at, thread_id FROM subscriptions "
         f'WHERE chat_id {d.any(1)} ORDER BY chat_id, created_at, display COLLATE "{d.binary}"',
         d.array(chat_ids),
     )
-    found: dict[int, list[Tag]] = {}
-    for chat_id, key, display in rows:
-        found.setdefault(chat_id, []).append(Tag(key=key, display=display))
-    return found
-
-
-async def subscription_times(db: Database, chat_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """When each of the chats' subscriptions was made (Unix seconds), by tag key."""
-    d = db.dialect
-    rows = await db.fetch(
-        f"SELECT chat_id, tag_key, created_at FROM subscriptions WHERE chat_id {d.any(1)}",
-        d.array(chat_ids),
+    return grouped(
+        (chat, (Tag(key, display), at, thread)) for chat, key, display, at, thread in rows
     )
-    found: dict[int, dict[str, int]] = {}
-    for chat_id, key, created_at in rows:
-        found.setdefault(chat_id, {})[key] = created_at
-    return found
-
-
-async def subscription_threads(db: Database, chat_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """The forum topic of each of the chats' subscriptions bound to one, by tag key."""
-    d = db.dialect
-    rows = await db.fetch(
-        "SELECT chat_id, tag_key, thread_id FROM subscriptions "
-        f"WHERE chat_id {d.any(1)} AND thread_id IS NOT NULL",
-        d.array(chat_ids),
-    )
-    found: dict[int, dict[str, int]] = {}
-    for chat_id, key, thread_id in rows:
-        found.setdefault(chat_id, {})[key] = int(thread_id)
-    return found
 
 
 async def _merge(db: Database, old_id: int, new_id: int) -> None:

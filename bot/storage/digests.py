@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.models import Chat
-from bot.storage.chats import subscription_threads, subscription_times, subscriptions
+from bot.storage.chats import subscriptions
 from bot.storage.records import ClaimResult, DigestRun, PlannedDigest, Unscheduled
 from bot.storage.rows import (
     CHAT_COLUMNS,
@@ -144,15 +144,14 @@ class DigestRepo:
     async def _with_subscriptions(self, rows: Sequence[Row]) -> list[Chat]:
         if not rows:
             return []
-        ids = [row["id"] for row in rows]
-        tags = await subscriptions(self.db, ids)
-        times = await subscription_times(self.db, ids)
-        threads = await subscription_threads(self.db, ids)
-        chats = [chat_from_row(row, tags.get(row["id"], [])) for row in rows]
-        for chat in chats:
-            made = times.get(chat.id, {})
-            chat.subscribed_at = {key: from_seconds(at) for key, at in made.items()}
-            chat.threads = threads.get(chat.id, {})
+        found = await subscriptions(self.db, [row["id"] for row in rows])
+        chats = []
+        for row in rows:
+            subscribed = found.get(row["id"], [])
+            chat = chat_from_row(row, [tag for tag, _, _ in subscribed])
+            chat.subscribed_at = {tag.key: from_seconds(at) for tag, at, _ in subscribed}
+            chat.threads = {tag.key: thread for tag, _, thread in subscribed if thread is not None}
+            chats.append(chat)
         return chats
 
     # -- runs --------------------------------------------------------------------------
@@ -199,8 +198,3 @@ class DigestRepo:
         sql = f"SELECT {RUN_COLUMNS} FROM digest_runs WHERE id = $1"
         row = await self.db.fetchrow(sql, run_id)
         return run_from_row(row) if row is not None else None
-
-    async def recent_runs(self, limit: int = 10) -> list[DigestRun]:
-        """The newest runs first, for /stats."""
-        sql = f"SELECT {RUN_COLUMNS} FROM digest_runs ORDER BY id DESC LIMIT $1"
-        return [run_from_row(row) for row in await self.db.fetch(sql, limit)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.follows import Follow, Mute, Phrase
-from bot.storage.rows import from_seconds, to_seconds
+from bot.storage.rows import from_seconds, grouped, to_seconds
 from bot.storage.sql import Database, Row
 
 RULES_META = "alert_rules"
@@ -125,13 +125,6 @@ class FollowRepo:
                 await _bump(tx)
             return None if row is None else _follow(row)
 
-    async def remove_id(self, chat_id: int, follow_id: int) -> Follow | None:
-        """Stop following by the follow's id (a button's); the follow removed, or None."""
-        row = await self.db.fetchrow(
-            "SELECT normalized FROM follows WHERE chat_id = $1 AND id = $2", chat_id, follow_id
-        )
-        return None if row is None else await self.remove(chat_id, row[0])
-
     async def get(self, chat_id: int, follow_id: int) -> Follow | None:
         row = await self.db.fetchrow(
             f"SELECT {_FOLLOW_COLUMNS} FROM follows WHERE chat_id = $1 AND id = $2",
@@ -151,10 +144,7 @@ class FollowRepo:
             f"SELECT {_FOLLOW_COLUMNS} FROM follows WHERE chat_id {d.any(1)} ORDER BY chat_id, id",
             d.array(chat_ids),
         )
-        found: dict[int, list[Follow]] = {}
-        for row in rows:
-            found.setdefault(row[0], []).append(_follow(row))
-        return found
+        return grouped((row[0], _follow(row)) for row in rows)
 
     async def set_mode(self, chat_id: int, key: str, mode: str) -> bool:
         """Change a follow's mode; False if the chat does not follow that key."""
@@ -253,10 +243,7 @@ class FollowRepo:
             d.array(chat_ids),
             moment,
         )
-        found: dict[int, list[Mute]] = {}
-        for row in rows:
-            found.setdefault(row[0], []).append(_mute(row))
-        return found
+        return grouped((row[0], _mute(row)) for row in rows)
 
     # -- the alert worker's rules ------------------------------------------------------
 
@@ -288,21 +275,10 @@ class FollowRepo:
             f"WHERE chat_id {d.any(1)} AND mode = 'instant'",
             d.array(list(chat_ids)),
         )
-        found: dict[int, list[tuple[str, str, str, int | None]]] = {}
-        for chat_id, kind, key, label, thread_id in rows:
-            shown = "#" + label if kind == "tag" else label.replace('"', "")
-            found.setdefault(chat_id, []).append((kind, key, shown, thread_id))
-        return found
-
-    async def chat_instant_rules(self, chat_id: int) -> list[Rule]:
-        """The chat's instant subscriptions and follows, as they are now."""
-        rows = await self.db.fetch(
-            "SELECT 'tag', tag_key FROM subscriptions WHERE chat_id = $1 AND mode = 'instant' "
-            "UNION ALL SELECT 'phrase', normalized FROM follows "
-            "WHERE chat_id = $1 AND mode = 'instant'",
-            chat_id,
+        return grouped(
+            (chat, (kind, key, "#" + label if kind == "tag" else label.replace('"', ""), thread))
+            for chat, kind, key, label, thread in rows
         )
-        return [Rule(chat_id, row[0], row[1]) for row in rows]
 
 
 async def _bump(db: Database) -> None:

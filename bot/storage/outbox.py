@@ -235,21 +235,12 @@ class OutboxRepo:
 
     # -- the lease ---------------------------------------------------------------------
 
-    async def acquire_lease(
-        self,
-        owner: str,
-        host: str,
-        pid: int,
-        ttl: float,
-        holder_dead: Callable[[str, int], bool],
-    ) -> Lease:
+    async def acquire_lease(self, owner: str, host: str, pid: int, ttl: float) -> Lease:
         """Take or renew the right to deliver; a takeover sends the crash window again.
 
-        Holding the instance lock is holding the lease: ``ttl`` only dates the row for
-        :meth:`lease_holder`, and ``holder_dead`` is not needed, since the lock of a holder
-        that died is freed wherever it ran.
+        Holding the instance lock is holding the lease, freed when its holder dies wherever
+        it ran: ``ttl`` only dates the row for :meth:`lease_holder`.
         """
-        del holder_dead
         return await self.lease.acquire(owner, host, pid, ttl)
 
     async def release_lease(self, owner: str) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.errors import StorageError, UserInputError
 from bot.models import Article, Chat, Tag
@@ -20,6 +20,9 @@ from bot.storage.records import DigestRun, Feed
 from bot.storage.sql import Row
 from bot.text.stem import article_search_words, tokens
 from bot.text.tags import tag_display, tag_key
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # The search rowid packs (published, id) so that rowid order is newest-first order.
 ID_BITS = 28
@@ -32,6 +35,14 @@ ARTICLE_COLUMNS = (
     "id, url, title, published, date_only, rubric, tags, lead, brief, body, author, source, "
     "ingested_at, story, outlet"
 )
+
+
+def grouped(pairs: Iterable[tuple[K, V]]) -> dict[K, list[V]]:
+    """The values by key, each key's in the order met (rows read for several chats)."""
+    found: dict[K, list[V]] = {}
+    for key, value in pairs:
+        found.setdefault(key, []).append(value)
+    return found
 
 
 def _digest(text: str) -> bytes:

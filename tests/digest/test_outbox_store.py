@@ -17,7 +17,7 @@ from bot.storage import Storage, open_url
 from bot.storage.outbox import INSERT_LOCK, LEASE_LOCK
 from bot.storage.postgres import PostgresStorage
 from bot.storage.records import OutboxMessage, Outcomes, PlannedDigest
-from bot.storage.runs import process_gone, this_process
+from bot.storage.runs import this_process
 from tests.digest.conftest import Builder, enqueue_run, outbox_rows, query
 
 
@@ -35,7 +35,7 @@ TTL = 30.0
 
 
 async def lease(storage: Storage, owner: str) -> tuple[bool, str | None, int]:
-    got = await storage.outbox.acquire_lease(owner, *this_process(), TTL, process_gone)
+    got = await storage.outbox.acquire_lease(owner, *this_process(), TTL)
     return got.held, got.holder, got.recovered
 
 
