@@ -3,7 +3,7 @@
 Storage knows models and SQL, never aiogram. Open it with :func:`open_storage` (from the
 settings) or :func:`open_url`; the owner closes it. The repositories are written once over
 the narrow :class:`~bot.storage.sql.Database` seam; ``sqlite/`` and ``postgres/`` hold only
-what the engines do differently (driver, migrations, search, locks). Every database error
+what the engines do differently (driver, DDL types, search, locks). Every database error
 is a :class:`bot.errors.StorageError`.
 """
 

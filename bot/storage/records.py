@@ -160,7 +160,7 @@ class Outcomes:
     redirect: list[tuple[int, str, str | None, str]] = field(default_factory=list)
     finish: set[int] = field(default_factory=set)
 
-    # The statement parameters, in the same order for both backends' SQL.
+    # The parameters of the outbox's statements (bot.storage.outbox), in their order.
 
     def mark_params(self, now: int) -> list[tuple[str, int | None, int, int]]:
         """``(status, message_id, now, row)`` for each mark."""

@@ -2,8 +2,8 @@
 
 Adding a table is adding a repository: a class over :class:`bot.storage.sql.Database`
 (SQL with ``$n`` parameters, the dialect for what differs), named here in
-:class:`Repositories`, its rows' encodings in :mod:`bot.storage.rows`, and its DDL appended
-to both engines' migrations.
+:class:`Repositories`, its rows' encodings in :mod:`bot.storage.rows`, and its DDL a new
+entry at the end of :mod:`bot.storage.migrations`.
 """
 
 from __future__ import annotations
