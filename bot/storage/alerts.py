@@ -17,6 +17,7 @@ from bot.models import Article, Chat
 from bot.storage.rows import (
     ARTICLE_COLUMNS,
     CHAT_COLUMNS,
+    SET_META,
     article_from_row,
     chat_from_row,
     grouped,
@@ -24,10 +25,6 @@ from bot.storage.rows import (
 from bot.storage.sql import Database
 
 CURSOR_META = "alerts_cursor"
-_META = (
-    "INSERT INTO meta (key, value) VALUES ($1, $2) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +48,7 @@ class AlertRepo:
         return None if value is None else int(value)
 
     async def move(self, cursor: int) -> None:
-        await self.db.execute(_META, CURSOR_META, str(cursor))
+        await self.db.execute(SET_META, CURSOR_META, str(cursor))
 
     async def queue(self, pairs: Sequence[tuple[int, int]], at: float, cursor: int) -> None:
         """Queue (chat, article) pairs and move the cursor past them, in one transaction."""
@@ -63,7 +60,7 @@ class AlertRepo:
                     "ON CONFLICT (chat_id, article_id) DO NOTHING",
                     [(chat, article, at) for chat, article in pairs],
                 )
-            await tx.execute(_META, CURSOR_META, str(cursor))
+            await tx.execute(SET_META, CURSOR_META, str(cursor))
 
     async def waiting(self) -> list[Waiting]:
         """Each chat with queued alerts, the longest waiting first."""

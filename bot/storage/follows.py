@@ -15,18 +15,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.follows import Follow, Mute, Phrase
-from bot.storage.rows import from_seconds, grouped, to_seconds
+from bot.storage.rows import SET_META, from_seconds, grouped, to_seconds
 from bot.storage.sql import Database, Row
 
 RULES_META = "alert_rules"
 
 _FOLLOW_COLUMNS = "chat_id, phrase, normalized, mode, excluded, id, created_at, thread_id"
-_META = (
-    "INSERT INTO meta (key, value) VALUES ($1, $2) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,16 +145,8 @@ class FollowRepo:
 
     async def set_mode(self, chat_id: int, key: str, mode: str) -> bool:
         """Change a follow's mode; False if the chat does not follow that key."""
-        async with self.db.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE follows SET mode = $3 WHERE chat_id = $1 AND normalized = $2",
-                chat_id,
-                key,
-                mode,
-            )
-            if changed:
-                await _bump(tx)
-            return changed > 0
+        sql = "UPDATE follows SET mode = $3 WHERE chat_id = $1 AND normalized = $2"
+        return await self._change(sql, chat_id, key, mode)
 
     async def bind(self, chat_id: int, key: str, thread_id: int | None) -> bool:
         """Send a follow's alerts to a forum topic (``None``: to the chat itself)."""
@@ -173,16 +162,8 @@ class FollowRepo:
 
     async def set_subscription_mode(self, chat_id: int, tag_key: str, mode: str) -> bool:
         """Change a subscription's mode; False if the chat is not subscribed to the tag."""
-        async with self.db.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE subscriptions SET mode = $3 WHERE chat_id = $1 AND tag_key = $2",
-                chat_id,
-                tag_key,
-                mode,
-            )
-            if changed:
-                await _bump(tx)
-            return changed > 0
+        sql = "UPDATE subscriptions SET mode = $3 WHERE chat_id = $1 AND tag_key = $2"
+        return await self._change(sql, chat_id, tag_key, mode)
 
     async def subscription_modes(self, chat_id: int) -> dict[str, str]:
         """The mode of each of the chat's subscriptions, by tag key."""
@@ -280,9 +261,17 @@ class FollowRepo:
             for chat, kind, key, label, thread in rows
         )
 
+    async def _change(self, sql: str, *args: Any) -> bool:
+        """Run an update of the rules; True, and the rules' version bumped, if it changed any."""
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(sql, *args)
+            if changed:
+                await _bump(tx)
+            return changed > 0
+
 
 async def _bump(db: Database) -> None:
-    await db.execute(_META, RULES_META, secrets.token_hex(8))
+    await db.execute(SET_META, RULES_META, secrets.token_hex(8))
 
 
 async def merge_follows(db: Database, old_id: int, new_id: int) -> None:

@@ -31,6 +31,12 @@ _PUBLISHED_OFFSET = 1 << 33  # published seconds in [-2^33, 2^33): about ±272 y
 _SEP = "\x1f"
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
+# The meta table's small facts (the last ingest, the workers' cursors), text by key.
+SET_META = (
+    "INSERT INTO meta (key, value) VALUES ($1, $2) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
 ARTICLE_COLUMNS = (
     "id, url, title, published, date_only, rubric, tags, lead, brief, body, author, source, "
     "ingested_at, story, outlet"

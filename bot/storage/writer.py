@@ -38,6 +38,7 @@ from bot.models import Article
 from bot.storage.records import IngestResult
 from bot.storage.rows import (
     ARTICLE_WRITE_COLUMNS,
+    SET_META,
     Prepared,
     article_values,
     fill_words,
@@ -55,10 +56,6 @@ WRITE_LOCK = "article-ingest"
 SHORTER = 0.75  # a reprint with less text than this share of the stored text keeps it
 _ROW_ERRORS = (IntegrityError, DataError)
 _STORED_TEXT = "SELECT id, published, title, body, lead, brief FROM articles WHERE id "
-_META = (
-    "INSERT INTO meta (key, value) VALUES ($1, $2) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +201,7 @@ async def write(db: Database, batch: Batch) -> None:
         batch.failed = await _write_all(
             db, batch.new, batch.changed, batch.texts, batch.now, batch.result
         )
-    await db.execute(_META, "last_ingest_at", str(batch.now))
+    await db.execute(SET_META, "last_ingest_at", str(batch.now))
     for article, key in zip(batch.articles, batch.keys, strict=True):
         if key is None or key in batch.failed:
             continue
@@ -375,7 +372,7 @@ async def ensure_search_index(db: Database) -> bool:
         if rebuild:
             logger.warning("rebuilding the search index for stemming %s (was %s)", wanted, found)
             await _rebuild(tx)
-        await tx.execute(_META, "search_scheme", wanted)
+        await tx.execute(SET_META, "search_scheme", wanted)
     return rebuild
 
 
